@@ -1,9 +1,7 @@
 """Pydantic building blocks shared by the domains' edge schemas."""
 
 import re
-from typing import Annotated, Generic, TypeVar
-
-from typing import Self
+from typing import Annotated, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 

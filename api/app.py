@@ -1,0 +1,53 @@
+"""Assembles the FastAPI application: lifespan (pool, Redis), routers, error handlers, metrics."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from api import errors, system
+from citizens.endpoints import router as citizens_router
+from core.config import Settings
+from core.db import create_pool
+from employers.endpoints import router as employers_router
+
+DESCRIPTION = """
+Brobygger helps company consultants (*virksomhedskonsulenter*) at Danish jobcentres find concrete
+workplaces for citizens and citizens for employers' openings.
+
+**Authentication**: `Authorization: Bearer <token>` with a JWT from `brobygger token create`, or an
+employer API key. Roles: `consultant` and `jobcentre_admin` (one jobcentre), `employer` (one employer),
+`admin`. Citizens are visible only to staff of their own jobcentre, and every access is audited.
+
+**Errors** always have the shape `{"error": code, "detail": text, "fields": [{"field", "message"}]}`.
+
+This service uses the ESCO classification of the European Commission.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app for a resolved configuration (database and Redis URLs already set)."""
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError("create_app needs database_url and redis_url; the CLI starts embedded servers")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        assert settings.database_url is not None and settings.redis_url is not None
+        app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min,
+                                           max_size=settings.db_pool_max)
+        app.state.redis = aioredis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await app.state.pool.close()
+
+    app = FastAPI(title="Brobygger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    system.install_metrics(app)
+    app.include_router(system.router)
+    app.include_router(employers_router)
+    app.include_router(citizens_router)
+    return app

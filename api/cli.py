@@ -1,0 +1,159 @@
+"""The `brobygger` command: serve, database, tokens, imports and demo data."""
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from api.runtime import infrastructure
+from core.config import Settings, get_settings
+from core.db import create_pool, transaction
+from core.importing import ImportKind, import_file
+from core.migrate import upgrade
+from core.vocab import Role
+from users import service as users
+from users.schemas import Principal
+
+app = typer.Typer(help="Brobygger: employer matching for Danish jobcentres.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+token_app = typer.Typer(help="Credentials for operators, staff and employers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+console = Console(stderr=True)
+
+# Imports from the command line run as the operator; the audit log records them under this id.
+OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="operator (command line)")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[bool, typer.Option(help="Load demo data and demo users into an empty database.")] = False,
+) -> None:
+    """Run the API (embedded PostgreSQL and Redis unless URLs are configured)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.demo import ensure_demo
+
+    settings = _settings()
+    with infrastructure(settings) as resolved:
+        if demo:
+            asyncio.run(ensure_demo(resolved))
+        address = f"http://{host or resolved.host}:{port or resolved.port}"
+        console.print(f"[bold]Brobygger[/bold] on {address}  (API docs: {address}/docs)")
+        uvicorn.run(create_app(resolved), host=host or resolved.host, port=port or resolved.port,
+                    log_level=resolved.log_level.lower(), access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply schema migrations (automatic on the embedded database)."""
+    settings = _settings()
+    with infrastructure(settings, migrate=False) as resolved:
+        assert resolved.database_url is not None
+        upgrade(resolved.database_url, revision)
+    console.print(f"database at {revision}")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="consultant, jobcentre_admin, employer or admin.")],
+    name: Annotated[str, typer.Option(help="The person or system the credential is for.")],
+    jobcentre: Annotated[int | None, typer.Option(help="Kommune code, for consultants and admins.")] = None,
+    employer: Annotated[uuid.UUID | None, typer.Option(help="Employer id, for the employer role.")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    api_key: Annotated[bool, typer.Option(help="Issue a long-lived API key instead of a JWT.")] = False,
+) -> None:
+    """Create a user and print a bearer credential for it (a JWT, or an API key for employers)."""
+    settings = _settings()
+
+    async def create(resolved: Settings) -> str:
+        assert resolved.database_url is not None
+        pool = await create_pool(resolved.database_url, min_size=1, max_size=1)
+        try:
+            async with transaction(pool) as conn:
+                principal = await users.create_user(conn, name=name, role=role, email=email,
+                                                    jobcentre_code=jobcentre, employer_id=employer)
+                if api_key or role is Role.EMPLOYER:
+                    return await users.create_api_key(conn, principal)
+                config = users.TokenConfig(resolved.token_secret.get_secret_value(),
+                                           dt.timedelta(hours=resolved.token_ttl_hours))
+                return users.issue_token(principal, config)
+        finally:
+            await pool.close()
+
+    with infrastructure(settings) as resolved:
+        try:
+            credential = asyncio.run(create(resolved))
+        except Exception as error:
+            from core.errors import BrobyggerError
+
+            if isinstance(error, BrobyggerError):
+                console.print(f"[red]{error.detail}[/red]")
+                raise typer.Exit(2) from error
+            raise
+    typer.echo(credential)
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[ImportKind, typer.Argument(help="employers, openings or citizens")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSONL file.")],
+    report: Annotated[Path | None, typer.Option(help="Write rejected rows (line, reason) to this file.")] = None,
+) -> None:
+    """Upsert rows by external reference; rejected rows are listed with line number and reason."""
+    settings = _settings()
+
+    async def run(resolved: Settings) -> None:
+        assert resolved.database_url is not None
+        pool = await create_pool(resolved.database_url, min_size=1, max_size=2)
+        try:
+            with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                          TimeRemainingColumn(), console=console) as progress:
+                task = progress.add_task(f"importing {kind}", total=file.stat().st_size)
+                result = await import_file(pool, kind, file, OPERATOR,
+                                           on_progress=lambda done: progress.update(task, completed=done))
+        finally:
+            await pool.close()
+        console.print(f"{result.written} {kind} written, {len(result.rejected)} rejected")
+        lines = [f"line {rejection.line}: {rejection.reason}" for rejection in result.rejected]
+        if report is not None:
+            report.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        for line in lines[:20]:
+            console.print(f"  {line}", markup=False)
+        if len(lines) > 20:
+            console.print(f"  … and {len(lines) - 20} more" + (f" (see {report})" if report else ""))
+        if result.rejected:
+            raise typer.Exit(1)
+
+    with infrastructure(settings) as resolved:
+        asyncio.run(run(resolved))
+
+
+def _register_optional_commands() -> None:
+    try:
+        from demo.cli import demo_data
+    except ImportError:  # the demo generator is optional in slim deployments
+        return
+    app.command("demo-data")(demo_data)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    app()

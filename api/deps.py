@@ -1,0 +1,47 @@
+"""Request-scoped dependencies: the unit of work (one transaction per request) and the caller."""
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from core.config import Settings
+from core.errors import Unauthorized
+from users import service as users
+from users.schemas import Principal
+
+bearer = HTTPBearer(auto_error=False, description="A JWT from `brobygger token create` or an employer API key.")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """The request's transaction: committed when the handler returns, rolled back when it raises."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction():
+        yield conn
+
+
+# scope="function": commit before the response is sent, so a failed commit is never reported as success.
+Conn = Annotated[asyncpg.Connection, Depends(unit_of_work, scope="function")]
+
+
+async def current_principal(
+    conn: Conn, request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("send 'Authorization: Bearer <token or API key>'")
+    settings = get_settings(request)
+    config = users.TokenConfig(settings.token_secret.get_secret_value(),
+                               dt.timedelta(hours=settings.token_ttl_hours))
+    return await users.authenticate(conn, credentials.credentials, config)
+
+
+Caller = Annotated[Principal, Depends(current_principal)]

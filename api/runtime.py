@@ -1,0 +1,33 @@
+"""Resolves the configuration into running infrastructure: embedded servers where no URL is set."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from core.config import Settings
+from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def infrastructure(settings: Settings, *, migrate: bool = True) -> Iterator[Settings]:
+    """Yield settings whose database and Redis URLs point at running servers.
+
+    Embedded servers are started in the data dir when no URL is configured, migrated, and stopped
+    when the block ends. External servers are used as they are.
+    """
+    with ExitStack() as stack:
+        resolved = settings.model_copy()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.embedded_database:
+            postgres = stack.enter_context(EmbeddedPostgres(settings.data_dir))
+            resolved.database_url = postgres.start()
+        if settings.embedded_redis:
+            redis_server = stack.enter_context(EmbeddedRedis(settings.data_dir))
+            resolved.redis_url = redis_server.start()
+        if migrate and settings.embedded_database:
+            assert resolved.database_url is not None
+            upgrade(resolved.database_url)
+        yield resolved

@@ -1,0 +1,137 @@
+"""Test infrastructure: one embedded PostgreSQL and Redis per session, a fresh database per test.
+
+Each test gets its own database cloned from a migrated template and its own Redis key prefix, and
+talks to the real app through httpx.
+"""
+
+import datetime as dt
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+
+from api.app import create_app
+from core.config import Settings
+from core.db import create_pool
+from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.migrate import upgrade
+from core.vocab import Role
+from users import service as users
+from users.schemas import Principal
+
+TEMPLATE = "brobygger_template"
+TEST_SECRET = "test-secret-0123456789-0123456789-0123456789"
+_counter = itertools.count()
+
+
+def database_url(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Embedded PostgreSQL and Redis for the session, plus a migrated template database."""
+    external_db = os.environ.get("BROBYGGER_TEST_DATABASE_URL")
+    data_dir = Path(tmp_path_factory.mktemp("servers", numbered=True))
+    with EmbeddedRedis(data_dir) as redis_server:
+        redis_url = redis_server.start()
+        if external_db:
+            yield _prepare_template(external_db), redis_url
+            return
+        with EmbeddedPostgres(data_dir, delete_on_stop=True) as postgres:
+            yield _prepare_template(postgres.start()), redis_url
+
+
+def _prepare_template(url: str) -> str:
+    import asyncio
+
+    async def recreate() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+            await conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        finally:
+            await conn.close()
+
+    asyncio.run(recreate())
+    upgrade(database_url(url, TEMPLATE))
+    return url
+
+
+@pytest.fixture
+async def database(servers: tuple[str, str]) -> AsyncIterator[str]:
+    """A fresh database for one test, cloned from the migrated template."""
+    admin_url = servers[0]
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
+    finally:
+        await conn.close()
+    yield database_url(admin_url, name)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def settings(database: str, servers: tuple[str, str], tmp_path: Path) -> Settings:
+    return Settings(environment="test", database_url=database, redis_url=servers[1],
+                    redis_prefix=f"test:{uuid.uuid4().hex[:12]}:", data_dir=tmp_path,
+                    token_secret=TEST_SECRET, db_pool_min=1, db_pool_max=4)
+
+
+@pytest.fixture
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    assert settings.database_url is not None
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@dataclass
+class Actor:
+    """A user with a credential, for calling the API as that user."""
+
+    principal: Principal
+    credential: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credential}"}
+
+
+@pytest.fixture
+def make_actor(pool: asyncpg.Pool, settings: Settings) -> Any:
+    config = users.TokenConfig(TEST_SECRET, dt.timedelta(hours=1))
+
+    async def make(role: Role, *, jobcentre: int | None = None, employer: uuid.UUID | None = None,
+                   api_key: bool = False) -> Actor:
+        async with pool.acquire() as conn:
+            principal = await users.create_user(conn, name=f"{role.value} test", role=role,
+                                                jobcentre_code=jobcentre, employer_id=employer)
+            if api_key:
+                return Actor(principal, await users.create_api_key(conn, principal))
+        return Actor(principal, users.issue_token(principal, config))
+
+    return make
