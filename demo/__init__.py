@@ -1,0 +1,1 @@
+"""Synthetic demo data for Brobygger: employers, openings, citizens and placement history as import JSONL."""
