@@ -11,6 +11,8 @@ from citizens.endpoints import router as citizens_router
 from core.config import Settings
 from core.db import create_pool
 from employers.endpoints import router as employers_router
+from taxonomy.endpoints import router as taxonomy_router
+from taxonomy.service import NormaliserProvider, require_loaded
 
 DESCRIPTION = """
 Brobygger helps company consultants (*virksomhedskonsulenter*) at Danish jobcentres find concrete
@@ -37,6 +39,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min,
                                            max_size=settings.db_pool_max)
         app.state.redis = aioredis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        async with app.state.pool.acquire() as conn:
+            await require_loaded(conn)
+        app.state.normaliser.start()
         try:
             yield
         finally:
@@ -45,9 +50,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Brobygger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.normaliser = NormaliserProvider(
+        encoder_name=settings.encoder if settings.taxonomy_dense else None,
+        cache_dir=settings.data_dir / "cache" / "normaliser")
     errors.install(app)
     system.install_metrics(app)
     app.include_router(system.router)
     app.include_router(employers_router)
     app.include_router(citizens_router)
+    app.include_router(taxonomy_router)
     return app

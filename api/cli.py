@@ -25,6 +25,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_app = typer.Typer(help="Credentials for operators, staff and employers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+taxonomy_app = typer.Typer(help="ESCO, DISCO-08 and Danish labels.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
 console = Console(stderr=True)
 
 # Imports from the command line run as the operator; the audit log records them under this id.
@@ -107,6 +109,31 @@ def token_create(
                 raise typer.Exit(2) from error
             raise
     typer.echo(credential)
+
+
+@taxonomy_app.command("load")
+def taxonomy_load(
+    labels_dir: Annotated[Path | None, typer.Option(
+        exists=True, file_okay=False,
+        help="A folder of further ESCO label files, e.g. skills_da.csv or occupations_sv.csv.")] = None,
+    force: Annotated[bool, typer.Option(help="Reload even when this version is loaded.")] = False,
+) -> None:
+    """Load the packaged taxonomy into the database (idempotent; automatic on the embedded database)."""
+    from taxonomy import service as taxonomy
+
+    settings = _settings()
+
+    async def run(resolved: Settings) -> str:
+        assert resolved.database_url is not None
+        pool = await create_pool(resolved.database_url, min_size=1, max_size=1)
+        try:
+            return await taxonomy.load(pool, extra_labels_dir=labels_dir, force=force)
+        finally:
+            await pool.close()
+
+    with infrastructure(settings) as resolved:
+        version = asyncio.run(run(resolved))
+    console.print(f"taxonomy {version} loaded")
 
 
 @app.command("import")

