@@ -240,7 +240,7 @@ SECTORS: tuple[Sector, ...] = (
             BusinessType(
                 "1071",
                 ("{surname}s Bageri", "{town} Bageri", "Bageriet på {street}"),
-                {"7512": 4, "5223": 1, "9412": 1},
+                {"7512": 4, "5230": 1, "9412": 1},
                 "Vi er et håndværksbageri med egen butik, hvor dagen starter tidligt.",
             ),
         ),
@@ -738,9 +738,14 @@ ANIMAL_WORDS_DA: tuple[str, ...] = ("Mariehønen", "Sommerfuglen", "Myretuen", "
 ITALIAN_WORDS: tuple[str, ...] = ("Roma", "Napoli", "Milano", "Bella Vista", "Da Marco", "Toscana", "Venezia")
 TECH_WORDS: tuple[str, ...] = ("Nord", "Bit", "Fjord", "Klar", "Lyn", "Kerne", "Skyen", "Tal")
 DISTRICT_WORDS_DA: tuple[str, ...] = ("Nord", "Syd", "Øst", "Vest", "Centrum", "Land")
-REGION_WORDS_DA: tuple[str, ...] = (
-    "Nordsjælland", "Sjælland", "Fyn", "Østjylland", "Midtjylland", "Vestjylland", "Sønderjylland", "Nordjylland",
-)
+REGION_WORDS_DA: dict[str, tuple[str, ...]] = {  # by the region column of core/data/kommuner.csv
+    "Region Hovedstaden": ("Hovedstaden", "Storkøbenhavn", "Nordsjælland", "Øresund"),
+    "Region Sjælland": ("Sjælland", "Midtsjælland", "Vestsjælland", "Sydsjælland"),
+    "Region Syddanmark": ("Fyn", "Sønderjylland", "Sydjylland", "Trekantområdet"),
+    "Region Midtjylland": ("Østjylland", "Midtjylland", "Vestjylland", "Djursland"),
+    "Region Nordjylland": ("Nordjylland", "Vendsyssel", "Himmerland", "Limfjorden"),
+}
+DEFAULT_REGION_WORDS_DA: tuple[str, ...] = ("Danmark", "Nordisk", "Dansk")
 STREET_NAMES_DA: tuple[str, ...] = (
     "Hovedgaden", "Storegade", "Industrivej", "Møllevej", "Skolevej", "Kirkevej", "Stationsvej", "Vestergade",
     "Østergade", "Nørregade", "Søndergade", "Havnevej", "Erhvervsvej", "Engvej", "Bøgevej", "Lindevej",

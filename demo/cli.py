@@ -13,6 +13,7 @@ from rich.table import Table
 from demo.generator import DEFAULT_JOBCENTRES, DEFAULT_REFERENCE_DATE, MANIFEST, generate
 
 console = Console(stderr=True)
+DEFAULT_JOBCENTRES_OPTION = ",".join(map(str, DEFAULT_JOBCENTRES))
 
 
 def _parse_jobcentres(value: str) -> list[int]:
@@ -31,7 +32,7 @@ def demo_data(
     ),
     jobcentres: Annotated[
         str, typer.Option(help="Kommune codes of the jobcentres, comma-separated (101 København, 751 Aarhus).")
-    ] = ",".join(str(code) for code in DEFAULT_JOBCENTRES),
+    ] = DEFAULT_JOBCENTRES_OPTION,
     citizens: Annotated[int, typer.Option(min=0, help="Citizens in all, split evenly over the jobcentres.")] = 1000,
     employers: Annotated[int, typer.Option(min=0, help="Employers in all, split evenly over the jobcentres.")] = 200,
     openings_per_employer: Annotated[

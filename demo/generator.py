@@ -317,7 +317,7 @@ class _Generator:
             surname2=surname2,
             town=town,
             kommune=kommune.short_name,
-            region=rng.choice(cat.REGION_WORDS_DA),
+            region=rng.choice(cat.REGION_WORDS_DA.get(kommune.region, cat.DEFAULT_REGION_WORDS_DA)),
             first=rng.choice(cat.FIRST_NAMES_DA),
             place=rng.choice(cat.PLACE_WORDS_DA),
             animal=rng.choice(cat.ANIMAL_WORDS_DA),
@@ -537,6 +537,8 @@ class _Generator:
 
         title = self._opening_title(rng, occupation, with_uri, schemes, hours_max, employer_postcode)
         status = _pick_weighted(rng, cat.OPENING_STATUS_WEIGHTS)
+        start_date: str | None
+        expires_on: str | None
         if status in ("filled", "closed"):
             start = self._date(rng.randint(-150, -30))
             expires = start + dt.timedelta(days=rng.randint(14, 60))
