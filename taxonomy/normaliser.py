@@ -238,8 +238,8 @@ def cached_embeddings(
     if cache_dir is None:
         return encoder.encode(texts, kind="passage").astype(np.float32)
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", encoder.id)
-    base = cache_dir / f"{name}__{safe_id}__{package_data.data_version()}"
-    vectors_path, texts_path = base.with_suffix(".npy"), base.with_suffix(".json")
+    base = f"{name}__{safe_id}__{package_data.data_version()}"
+    vectors_path, texts_path = cache_dir / f"{base}.npy", cache_dir / f"{base}.json"
     known: dict[str, np.ndarray] = {}
     if vectors_path.is_file() and texts_path.is_file():
         try:
