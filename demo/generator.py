@@ -157,7 +157,7 @@ def generate(
             raise ValueError(f"jobcentres: {code} is not a kommune code with postcodes")
     out_dir.mkdir(parents=True, exist_ok=True)
     generator = _Generator(
-        catalogue=OccupationCatalogue(),
+        catalogue=OccupationCatalogue.shared(),
         geography=geography,
         jobcentres=tuple(dict.fromkeys(jobcentres)),
         seed=seed,

@@ -1,6 +1,7 @@
 """The slice of the ESCO taxonomy the demo data draws from: occupations by ISCO group, their skills,
 Danish titles and job-ad sentences, precomputed once so row generation is cheap."""
 
+import functools
 import random
 import re
 from collections import defaultdict
@@ -124,6 +125,12 @@ class OccupationCatalogue:
         self.disco_titles: dict[str, tuple[str, ...]] = _disco_titles(set(self.by_group))
         self.sentences_by_sector, self.generic_sentences = _sentences()
         self._group_cache: dict[tuple[tuple[str, float], ...], tuple[list[str], WeightedChoice]] = {}
+
+    @staticmethod
+    @functools.cache
+    def shared() -> "OccupationCatalogue":
+        """One catalogue per process: it only depends on the package data."""
+        return OccupationCatalogue()
 
     def pick(self, rng: random.Random, isco_weights: dict[str, float]) -> DemoOccupation:
         """Draw an ISCO group by weight, then an occupation in it (general labels likelier)."""

@@ -2,6 +2,9 @@
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -236,3 +239,38 @@ def test_unknown_jobcentre_is_refused(tmp_path: Path) -> None:
 def test_kommune_without_own_postcodes_still_gets_citizens(tmp_path: Path, postcodes: set[str]) -> None:
     small(tmp_path, jobcentres=(163,), citizens=20, employers=5)
     assert all(row["postcode"] in postcodes for row in rows(tmp_path, "citizens.jsonl"))
+
+
+def test_files_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Set and dict iteration order must not leak into the files: this process (hash randomisation on,
+    unless PYTHONHASHSEED is set) against a child process with hash randomisation off."""
+    root = Path(__file__).resolve().parents[2]
+    small(tmp_path / "here", citizens=80, employers=30)
+    code = (
+        "from pathlib import Path; from demo.generator import generate; "
+        f"generate(Path({str(tmp_path / 'child')!r}), jobcentres=(101, 851), citizens=80, employers=30, seed=5)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    subprocess.run([sys.executable, "-c", code], cwd=root, env=env, check=True)
+    for name in (*FILES, MANIFEST):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "child" / name).read_bytes(), name
+
+
+def test_industries_and_work_conditions_follow_the_trade(sample: Path) -> None:
+    known = {business.industry for sector in catalogue.SECTORS for business in sector.business_types}
+    industry = {}
+    for row in rows(sample, "employers.jsonl"):
+        assert row["industry"] in known
+        industry[row["external_ref"]] = row["industry"]
+    conditions: dict[str, list[set[str]]] = {"warehouse": [], "office": []}
+    for row in rows(sample, "openings.jsonl"):
+        code = industry[row["employer_ref"]]
+        if code == "5210":
+            conditions["warehouse"].append(set(row["work_conditions"]))
+        elif code in ("6920", "8220", "6910"):
+            conditions["office"].append(set(row["work_conditions"]))
+    warehouse, office = conditions["warehouse"], conditions["office"]
+    assert warehouse and office
+    assert sum("heavy_lifting" in found for found in warehouse) > 0.5 * len(warehouse)
+    assert sum("mostly_sitting" in found for found in office) > 0.7 * len(office)
+    assert sum("heavy_lifting" in found for found in office) < 0.2 * len(office)
