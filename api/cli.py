@@ -143,8 +143,11 @@ def import_command(
     kind: Annotated[ImportKind, typer.Argument(help="employers, openings or citizens")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSONL file.")],
     report: Annotated[Path | None, typer.Option(help="Write rejected rows (line, reason) to this file.")] = None,
+    infer: Annotated[bool, typer.Option(help="Infer ESCO codes from free text (tens of ms per row).")] = True,
 ) -> None:
     """Upsert rows by external reference; rejected rows are listed with line number and reason."""
+    from taxonomy.service import NormaliserProvider
+
     settings = _settings()
 
     async def run(resolved: Settings) -> None:
@@ -154,7 +157,8 @@ def import_command(
             with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                           TimeRemainingColumn(), console=console) as progress:
                 task = progress.add_task(f"importing {kind}", total=file.stat().st_size)
-                result = await import_file(pool, kind, file, OPERATOR,
+                normaliser = await NormaliserProvider(encoder_name=None, cache_dir=None).get() if infer else None
+                result = await import_file(pool, kind, file, OPERATOR, normaliser=normaliser,
                                            on_progress=lambda done: progress.update(task, completed=done))
         finally:
             await pool.close()

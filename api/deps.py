@@ -10,6 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.config import Settings
 from core.errors import Unauthorized
+from taxonomy.normaliser import Normaliser
+from taxonomy.service import NormaliserProvider
 from users import service as users
 from users.schemas import Principal
 
@@ -45,3 +47,12 @@ async def current_principal(
 
 
 Caller = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_normaliser(request: Request) -> Normaliser:
+    """The taxonomy normaliser, for inferring codes from free text on writes."""
+    provider: NormaliserProvider = request.app.state.normaliser
+    return await provider.get()
+
+
+NormaliserDep = Annotated[Normaliser, Depends(current_normaliser)]

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from api.deps import Caller, Conn
+from api.deps import Caller, Conn, NormaliserDep
 from api.errors import responses
 from citizens import service
 from citizens.schemas import Citizen, CitizenCreate, CitizenUpdate
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
 CITIZEN_EXAMPLE = {
     "reference": "BRG-2026-00412", "postcode": "2650", "target_group": "kontanthjaelp",
-    "skills": [{"text": "truckcertifikat"}, {"uri": "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"}],
+    "skills": [{"text": "truckcertifikat"}, {"uri": "http://data.europa.eu/esco/skill/28cb374e-6261-4133-8371-f9a5470145da"}],
     "experience": [{"title": "lagermedarbejder", "years": 3}], "education_level": "primary",
     "wishes": {"occupations": [{"text": "lager"}], "text": "Gerne fysisk arbejde, men ikke tunge løft."},
     "max_commute_km": 20, "hours_min": 15, "hours_max": 25,
@@ -26,10 +26,11 @@ CITIZEN_EXAMPLE = {
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Citizen,
              responses=responses(401, 403, 409, 422), summary="Register a citizen")
-async def create_citizen(conn: Conn, caller: Caller,
+async def create_citizen(conn: Conn, caller: Caller, normaliser: NormaliserDep,
                          body: Annotated[CitizenCreate, Body(examples=[CITIZEN_EXAMPLE])]) -> Citizen:
-    """The reference is pseudonymous and unique within the jobcentre; anything CPR-like is refused."""
-    return await service.create(conn, caller, body)
+    """The reference is pseudonymous and unique within the jobcentre; anything CPR-like is refused.
+    Occupations and skills given as free text get inferred ESCO codes (`inferred_*`, with scores)."""
+    return await service.create(conn, caller, body, normaliser)
 
 
 @router.get("", response_model=Page[Citizen], responses=responses(401, 403, 422), summary="List citizens")
@@ -51,9 +52,10 @@ async def get_citizen(conn: Conn, caller: Caller, citizen_id: uuid.UUID) -> Citi
 
 
 @router.patch("/{citizen_id}", response_model=Citizen, responses=responses(401, 403, 404, 409, 422))
-async def update_citizen(conn: Conn, caller: Caller, citizen_id: uuid.UUID, body: CitizenUpdate) -> Citizen:
+async def update_citizen(conn: Conn, caller: Caller, normaliser: NormaliserDep, citizen_id: uuid.UUID,
+                         body: CitizenUpdate) -> Citizen:
     """Only the fields sent change. Changing the target group without `schemes` re-derives the schemes."""
-    return await service.update(conn, caller, citizen_id, body)
+    return await service.update(conn, caller, citizen_id, body, normaliser)
 
 
 @router.delete("/{citizen_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,

@@ -8,7 +8,7 @@ import asyncpg
 CITIZEN_FIELDS = (
     "reference", "consultant_id", "postcode", "target_group", "skills", "experience", "education_level",
     "wishes", "max_commute_km", "hours_min", "hours_max", "limitations", "limitations_consent", "needs",
-    "schemes", "active",
+    "schemes", "active", "inferred_occupations", "inferred_skills",
 )
 _COLUMNS = "c.*, p.name AS city, p.latitude, p.longitude"
 _FROM = "citizens c JOIN postcodes p ON p.postcode = c.postcode"

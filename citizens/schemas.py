@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 
 from core.schemas import (
     ExternalRef,
+    InferredCode,
     LongText,
     OccupationRef,
     OccupationUri,
@@ -138,5 +139,9 @@ class Citizen(BaseModel):
     needs: list[Need]
     schemes: list[Scheme]
     active: bool
+    inferred_occupations: list[InferredCode] = Field(
+        default_factory=list, description="Occupations inferred from free-text experience and wishes.")
+    inferred_skills: list[InferredCode] = Field(
+        default_factory=list, description="ESCO skills inferred from free-text skills.")
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -12,6 +12,8 @@ from core import repository as reference
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.pagination import encode_cursor
 from core.schemas import Page
+from taxonomy import service as taxonomy
+from taxonomy.normaliser import Normaliser
 from users import repository as users
 from users.schemas import Principal
 
@@ -23,9 +25,21 @@ def _jobcentre_of(principal: Principal) -> int:
     return principal.jobcentre_code
 
 
-def _values(data: CitizenCreate) -> dict[str, Any]:
+async def _values(conn: asyncpg.Connection, data: CitizenCreate, normaliser: Normaliser | None) -> dict[str, Any]:
+    """Row values: ESCO URIs checked against the taxonomy, codes inferred from the free text."""
+    await taxonomy.check_known_uris(
+        conn,
+        occupations={"experience": [item.occupation_uri for item in data.experience if item.occupation_uri],
+                     "wishes.occupations": [item.uri for item in data.wishes.occupations if item.uri]},
+        skills={"skills": [skill.uri for skill in data.skills if skill.uri]})
+    occupation_texts = [item.title for item in data.experience if item.title and not item.occupation_uri]
+    occupation_texts += [item.text for item in data.wishes.occupations if item.text and not item.uri]
+    inferred_occupations, inferred_skills = await taxonomy.infer_codes(
+        normaliser, occupation_texts=occupation_texts,
+        skill_texts=[skill.text for skill in data.skills if skill.text and not skill.uri])
     values = data.model_dump(mode="json", exclude={"jobcentre_code"})
-    values["consultant_id"] = data.consultant_id
+    values.update(consultant_id=data.consultant_id, inferred_occupations=inferred_occupations,
+                  inferred_skills=inferred_skills)
     return values
 
 
@@ -50,12 +64,14 @@ async def _write(conn: asyncpg.Connection, statement: Any) -> Any:
                        fields=[{"field": "reference", "message": "already used in this jobcentre"}]) from error
 
 
-async def create(conn: asyncpg.Connection, principal: Principal, data: CitizenCreate) -> Citizen:
+async def create(conn: asyncpg.Connection, principal: Principal, data: CitizenCreate,
+                 normaliser: Normaliser | None = None) -> Citizen:
     jobcentre_code = _jobcentre_of(principal)
     if data.jobcentre_code not in (None, jobcentre_code):
         raise InvalidInput("jobcentre_code", "you can only register citizens in your own jobcentre")
     await _check_references(conn, data, jobcentre_code)
-    citizen_id = await _write(conn, repository.insert(conn, jobcentre_code, _values(data)))
+    values = await _values(conn, data, normaliser)
+    citizen_id = await _write(conn, repository.insert(conn, jobcentre_code, values))
     await audit.record(conn, principal, "create", [citizen_id], jobcentre_code=jobcentre_code)
     return await _get(conn, citizen_id, jobcentre_code)
 
@@ -75,7 +91,7 @@ async def get(conn: asyncpg.Connection, principal: Principal, citizen_id: uuid.U
 
 
 async def update(conn: asyncpg.Connection, principal: Principal, citizen_id: uuid.UUID,
-                 patch: CitizenUpdate) -> Citizen:
+                 patch: CitizenUpdate, normaliser: Normaliser | None = None) -> Citizen:
     jobcentre_code = _jobcentre_of(principal)
     current = await _get(conn, citizen_id, jobcentre_code)
     changes = patch.model_dump(exclude_unset=True)
@@ -84,7 +100,8 @@ async def update(conn: asyncpg.Connection, principal: Principal, citizen_id: uui
         merged_values["schemes"] = []  # re-derive the schemes the new target group allows
     merged = CitizenCreate.model_validate(merged_values)
     await _check_references(conn, merged, jobcentre_code)
-    await _write(conn, repository.update(conn, citizen_id, _values(merged)))
+    values = await _values(conn, merged, normaliser)
+    await _write(conn, repository.update(conn, citizen_id, values))
     await audit.record(conn, principal, "update", [citizen_id], jobcentre_code=jobcentre_code,
                        detail={"fields": sorted(changes)})
     return await _get(conn, citizen_id, jobcentre_code)
@@ -111,7 +128,8 @@ async def list_citizens(conn: asyncpg.Connection, principal: Principal, *, after
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
-async def upsert(conn: asyncpg.Connection, principal: Principal, data: CitizenCreate) -> uuid.UUID:
+async def upsert(conn: asyncpg.Connection, principal: Principal, data: CitizenCreate,
+                 normaliser: Normaliser | None = None) -> uuid.UUID:
     """Import: create, or replace the citizen with the same reference in the row's jobcentre."""
     jobcentre_code = data.jobcentre_code
     if principal.is_jobcentre_staff:
@@ -124,10 +142,11 @@ async def upsert(conn: asyncpg.Connection, principal: Principal, data: CitizenCr
         raise InvalidInput("jobcentre_code", f"no jobcentre with kommune code {jobcentre_code}")
     await _check_references(conn, data, jobcentre_code)
     existing = await repository.get_id_by_reference(conn, jobcentre_code, data.reference)
+    values = await _values(conn, data, normaliser)
     if existing is None:
-        citizen_id: uuid.UUID = await repository.insert(conn, jobcentre_code, _values(data))
+        citizen_id: uuid.UUID = await repository.insert(conn, jobcentre_code, values)
     else:
-        await repository.update(conn, existing, _values(data))
+        await repository.update(conn, existing, values)
         citizen_id = existing
     await audit.record(conn, principal, "import", [citizen_id], jobcentre_code=jobcentre_code)
     return citizen_id

@@ -18,6 +18,7 @@ from citizens.schemas import CitizenCreate
 from core.errors import BrobyggerError, field_errors
 from employers import service as employers
 from employers.schemas import EmployerCreate, OpeningImport
+from taxonomy.normaliser import Normaliser
 from users.schemas import Principal
 
 BATCH_SIZE = 500
@@ -29,7 +30,7 @@ class ImportKind(StrEnum):
     CITIZENS = "citizens"
 
 
-Upsert = Callable[[asyncpg.Connection, Principal, Any], Awaitable[Any]]
+Upsert = Callable[[asyncpg.Connection, Principal, Any, Normaliser | None], Awaitable[Any]]
 _HANDLERS: dict[ImportKind, tuple[type[BaseModel], Upsert]] = {
     ImportKind.EMPLOYERS: (EmployerCreate, employers.upsert_employer),
     ImportKind.OPENINGS: (OpeningImport, employers.upsert_opening),
@@ -67,8 +68,12 @@ def _reason(error: Exception) -> str:
 
 
 async def import_file(pool: asyncpg.Pool, kind: ImportKind, path: Path, principal: Principal,
-                      on_progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Upsert every row of a JSONL file; `on_progress` gets the number of bytes read so far."""
+                      on_progress: Callable[[int], None] | None = None,
+                      normaliser: Normaliser | None = None) -> ImportReport:
+    """Upsert every row of a JSONL file; `on_progress` gets the number of bytes read so far.
+
+    With a normaliser, codes are inferred from free text as on the API (slower: tens of ms per row).
+    """
     schema, upsert = _HANDLERS[kind]
     report = ImportReport(kind)
     with path.open("rb") as handle:
@@ -87,7 +92,7 @@ async def import_file(pool: asyncpg.Pool, kind: ImportKind, path: Path, principa
                     try:
                         row = schema.model_validate(json.loads(raw))
                         async with conn.transaction():  # a savepoint: the row is written whole or not at all
-                            await upsert(conn, principal, row)
+                            await upsert(conn, principal, row, normaliser)
                         report.written += 1
                     except (ValidationError, BrobyggerError, json.JSONDecodeError, asyncpg.PostgresError) as error:
                         report.rejected.append(Rejection(line_number, _reason(error)))

@@ -81,3 +81,14 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+class InferredCode(BaseModel):
+    """A code the service inferred from free text, kept apart from codes a person set."""
+
+    uri: str
+    label: str
+    score: float
+    from_text: str = Field(alias="from", description="The free text it was inferred from.")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)

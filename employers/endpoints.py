@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
 
-from api.deps import Caller, Conn
+from api.deps import Caller, Conn, NormaliserDep
 from api.errors import responses
 from core.pagination import MAX_PAGE_SIZE, decode_cursor
 from core.schemas import Page, Postcode
@@ -28,7 +28,7 @@ EMPLOYER_EXAMPLE = {
 }
 OPENING_EXAMPLE = {
     "title": "Lagermedarbejder", "description": "Pluk og pak af ordrer; truckcertifikat en fordel.",
-    "occupation_uri": "http://data.europa.eu/esco/occupation/6b6a3ae1-9d59-4d3d-9e6c-8e8a2b8e0c2a",
+    "occupation_uri": "http://data.europa.eu/esco/occupation/bea705fe-06ac-4147-b8e0-6e8ac1208d8f",
     "skills": [{"text": "truckcertifikat", "essential": True}], "schemes": ["internship", "ordinary"],
     "hours_min": 20, "hours_max": 37, "slots": 2, "work_conditions": ["mostly_standing"],
 }
@@ -65,10 +65,11 @@ async def update_employer(conn: Conn, caller: Caller, employer_id: uuid.UUID, bo
 
 @router.post("/employers/{employer_id}/openings", status_code=status.HTTP_201_CREATED, response_model=Opening,
              responses=responses(401, 404, 409, 422), summary="Post an opening", tags=["openings"])
-async def create_opening(conn: Conn, caller: Caller, employer_id: uuid.UUID,
+async def create_opening(conn: Conn, caller: Caller, normaliser: NormaliserDep, employer_id: uuid.UUID,
                          body: Annotated[OpeningCreate, Body(examples=[OPENING_EXAMPLE])]) -> Opening:
-    """Postcode and physical demands default to the employer's."""
-    return await service.create_opening(conn, caller, employer_id, body)
+    """Postcode and physical demands default to the employer's. Without an `occupation_uri`, occupations are
+    inferred from the title; free-text skills are matched to ESCO skills (`inferred_*`, with scores)."""
+    return await service.create_opening(conn, caller, employer_id, body, normaliser)
 
 
 @router.get("/openings", response_model=Page[Opening], responses=responses(401, 422), tags=["openings"],
@@ -88,5 +89,6 @@ async def get_opening(conn: Conn, caller: Caller, opening_id: uuid.UUID) -> Open
 
 @router.patch("/openings/{opening_id}", response_model=Opening, responses=responses(401, 404, 409, 422),
               tags=["openings"], summary="Change, pause, fill or close an opening")
-async def update_opening(conn: Conn, caller: Caller, opening_id: uuid.UUID, body: OpeningUpdate) -> Opening:
-    return await service.update_opening(conn, caller, opening_id, body)
+async def update_opening(conn: Conn, caller: Caller, normaliser: NormaliserDep, opening_id: uuid.UUID,
+                         body: OpeningUpdate) -> Opening:
+    return await service.update_opening(conn, caller, opening_id, body, normaliser)

@@ -23,6 +23,7 @@ EMPLOYER_FIELDS = (
 OPENING_FIELDS = (
     "external_ref", "title", "description", "occupation_uri", "skills", "schemes", "hours_min", "hours_max",
     "slots", "postcode", "physical_demands", "work_conditions", "start_date", "expires_on", "status",
+    "inferred_occupations", "inferred_skills",
 )
 
 

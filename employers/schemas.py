@@ -8,6 +8,7 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_valida
 
 from core.schemas import (
     ExternalRef,
+    InferredCode,
     LongText,
     OccupationUri,
     Postcode,
@@ -205,5 +206,9 @@ class Opening(BaseModel):
     start_date: dt.date | None
     expires_on: dt.date | None
     status: OpeningStatus
+    inferred_occupations: list[InferredCode] = Field(
+        default_factory=list, description="Occupations inferred from the title when no occupation_uri is set.")
+    inferred_skills: list[InferredCode] = Field(
+        default_factory=list, description="ESCO skills inferred from free-text skills.")
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -20,6 +20,8 @@ from employers.schemas import (
     OpeningImport,
     OpeningUpdate,
 )
+from taxonomy import service as taxonomy
+from taxonomy.normaliser import Normaliser
 from users.schemas import Principal
 
 
@@ -99,7 +101,8 @@ async def list_employers(conn: asyncpg.Connection, principal: Principal, *, afte
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
-async def upsert_employer(conn: asyncpg.Connection, principal: Principal, data: EmployerCreate) -> uuid.UUID:
+async def upsert_employer(conn: asyncpg.Connection, principal: Principal, data: EmployerCreate,
+                          normaliser: Normaliser | None = None) -> uuid.UUID:
     """Import: create, or replace the employer with the same external_ref."""
     if data.external_ref is None:
         raise InvalidInput("external_ref", "required for import")
@@ -115,8 +118,17 @@ def _opening_from_row(row: asyncpg.Record) -> Opening:
     return Opening.model_validate(dict(row))
 
 
-def _opening_values(data: OpeningCreate, employer: asyncpg.Record) -> dict[str, Any]:
+async def _opening_values(conn: asyncpg.Connection, data: OpeningCreate, employer: asyncpg.Record,
+                         normaliser: Normaliser | None) -> dict[str, Any]:
+    """Row values for an opening: defaults from the employer, URIs checked, codes inferred from free text."""
+    await taxonomy.check_known_uris(
+        conn, occupations={"occupation_uri": [data.occupation_uri] if data.occupation_uri else []},
+        skills={"skills": [skill.uri for skill in data.skills if skill.uri]})
+    inferred_occupations, inferred_skills = await taxonomy.infer_codes(
+        normaliser, occupation_texts=[] if data.occupation_uri else [data.title],
+        skill_texts=[skill.text for skill in data.skills if skill.text and not skill.uri])
     values = data.model_dump(mode="json", include=set(repository.OPENING_FIELDS))
+    values.update(inferred_occupations=inferred_occupations, inferred_skills=inferred_skills)
     values.update(
         skills=[skill.model_dump(mode="json", exclude_none=True) for skill in data.skills],
         postcode=data.postcode or employer["postcode"],
@@ -135,11 +147,12 @@ async def _writable_employer(conn: asyncpg.Connection, principal: Principal,
 
 
 async def create_opening(conn: asyncpg.Connection, principal: Principal, employer_id: uuid.UUID,
-                         data: OpeningCreate) -> Opening:
+                         data: OpeningCreate, normaliser: Normaliser | None = None) -> Opening:
     employer = await _writable_employer(conn, principal, employer_id)
     if data.postcode is not None:
         await _check_postcode(conn, data.postcode)
-    opening_id = await _unique(conn, repository.insert_opening(conn, employer_id, _opening_values(data, employer)))
+    values = await _opening_values(conn, data, employer, normaliser)
+    opening_id = await _unique(conn, repository.insert_opening(conn, employer_id, values))
     return await get_opening(conn, principal, opening_id)
 
 
@@ -151,13 +164,14 @@ async def get_opening(conn: asyncpg.Connection, principal: Principal, opening_id
 
 
 async def update_opening(conn: asyncpg.Connection, principal: Principal, opening_id: uuid.UUID,
-                         patch: OpeningUpdate) -> Opening:
+                         patch: OpeningUpdate, normaliser: Normaliser | None = None) -> Opening:
     current = await get_opening(conn, principal, opening_id)
     employer = await _writable_employer(conn, principal, current.employer_id)
     merged = OpeningCreate.model_validate(
         current.model_dump(include=set(OpeningCreate.model_fields)) | patch.model_dump(exclude_unset=True))
     await _check_postcode(conn, merged.postcode or employer["postcode"])
-    await _unique(conn, repository.update_opening(conn, opening_id, _opening_values(merged, employer)))
+    values = await _opening_values(conn, merged, employer, normaliser)
+    await _unique(conn, repository.update_opening(conn, opening_id, values))
     return await get_opening(conn, principal, opening_id)
 
 
@@ -173,7 +187,8 @@ async def list_openings(conn: asyncpg.Connection, principal: Principal, *, after
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
-async def upsert_opening(conn: asyncpg.Connection, principal: Principal, data: OpeningImport) -> uuid.UUID:
+async def upsert_opening(conn: asyncpg.Connection, principal: Principal, data: OpeningImport,
+                         normaliser: Normaliser | None = None) -> uuid.UUID:
     """Import: create, or replace the opening with the same external_ref."""
     if data.external_ref is None:
         raise InvalidInput("external_ref", "required for import")
@@ -188,7 +203,7 @@ async def upsert_opening(conn: asyncpg.Connection, principal: Principal, data: O
         raise InvalidInput("employer_id", f"no employer {employer_id}")
     if data.postcode is not None:
         await _check_postcode(conn, data.postcode)
-    values = _opening_values(data, employer)
+    values = await _opening_values(conn, data, employer, normaliser)
     existing = await repository.get_opening_by_ref(conn, data.external_ref)
     if existing is None:
         return await repository.insert_opening(conn, employer_id, values)

@@ -140,3 +140,12 @@ def infer_skills(normaliser: Normaliser, texts: list[str], *, min_score: float =
             inferred.append({"uri": matches[0].uri, "label": matches[0].label,
                              "score": round(matches[0].score, 4), "from": text[:200]})
     return inferred
+
+
+async def infer_codes(normaliser: Normaliser | None, *, occupation_texts: list[str],
+                      skill_texts: list[str]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Inferred (occupations, skills) for free text, computed off the event loop; empty without a normaliser."""
+    if normaliser is None or not (occupation_texts or skill_texts):
+        return [], []
+    return await asyncio.to_thread(
+        lambda: (infer_occupations(normaliser, occupation_texts), infer_skills(normaliser, skill_texts)))
