@@ -6,6 +6,7 @@ which stops the workers cleanly on SIGTERM or SIGINT.
 """
 
 import asyncio
+import logging
 import os
 import signal
 import types
@@ -30,6 +31,7 @@ from taxonomy.encoders import get_encoder
 JOB_MODULES: tuple[str, ...] = ("embeddings.tasks",)
 
 console = Console(stderr=True)
+LOG_FORMAT = "[%(asctime)s] [PID %(process)d] [%(threadName)s] [%(name)s] [%(levelname)s] %(message)s"
 
 
 def setup_broker() -> None:
@@ -55,6 +57,9 @@ def worker(
     # Until dramatiq installs its handlers, SIGTERM unwinds like Ctrl-C so embedded servers stop.
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
+    # Workers inherit this stderr handler (dramatiq's own log pipe closes before the embedded servers
+    # stop and log, hence --skip-logging below).
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     with infrastructure(settings) as resolved:
         assert resolved.database_url is not None and resolved.redis_url is not None
         os.environ["BROBYGGER_DATABASE_URL"] = resolved.database_url
@@ -70,6 +75,7 @@ def worker(
                       f"encoder {resolved.encoder}")
         args = make_argument_parser().parse_args([
             f"{__name__}:setup_broker", *JOB_MODULES, "--processes", str(processes), "--threads", str(threads),
+            "--skip-logging",
         ])
         code = dramatiq_main(args)
     if code:
