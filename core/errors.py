@@ -84,5 +84,9 @@ def field_errors(errors: list[Any]) -> list[dict[str, str]]:
             message = message.removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
             message = "unknown field"
+        if error.get("type") == "json_invalid":
+            # The location's last part is a character offset into the body, not a field.
+            location = []
+            message = f"not valid JSON ({error.get('ctx', {}).get('error', message)})"
         fields.append({"field": ".".join(location) or "body", "message": message})
     return fields

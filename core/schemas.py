@@ -21,6 +21,13 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text and jsonb cannot hold NUL: refuse it here, where the error can name the field.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 def _no_cpr(value: str) -> str:
     if looks_like_cpr(value):
         raise ValueError("must not contain a CPR number or anything shaped like one")
@@ -36,8 +43,9 @@ def _esco_uri(prefix: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_TEXT), AfterValidator(_no_cpr)]
-LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), AfterValidator(_no_cpr)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_TEXT), AfterValidator(_no_nul),
+                     AfterValidator(_no_cpr)]
+LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), AfterValidator(_no_nul), AfterValidator(_no_cpr)]
 Postcode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 OccupationUri = Annotated[str, _esco_uri(ESCO_OCCUPATION_PREFIX)]
 SkillUri = Annotated[str, _esco_uri(ESCO_SKILL_PREFIX)]

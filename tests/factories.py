@@ -40,3 +40,14 @@ def citizen_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def error_fields(response: Any) -> list[str]:
+    """The fields an error response names, after checking it has the API's one error shape."""
+    body = response.json()
+    assert set(body) <= {"error", "detail", "fields"}, body
+    assert isinstance(body["error"], str) and body["error"], body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    fields = body.get("fields", [])
+    assert all(set(item) == {"field", "message"} for item in fields), body
+    return [item["field"] for item in fields]
