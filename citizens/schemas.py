@@ -94,7 +94,7 @@ class CitizenCreate(CitizenFields):
         examples=["BRG-2026-00412"],
     )
     jobcentre_code: int | None = Field(
-        None, description="Kommune code of the jobcentre; defaults to the caller's own jobcentre."
+        None, ge=100, le=999, description="Kommune code of the jobcentre; defaults to the caller's own jobcentre."
     )
 
 

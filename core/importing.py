@@ -62,6 +62,8 @@ def _reason(error: Exception) -> str:
         return error.detail
     if isinstance(error, json.JSONDecodeError):
         return f"not valid JSON: {error.msg} (column {error.colno})"
+    if isinstance(error, UnicodeDecodeError):
+        return f"not valid UTF-8 text (byte {error.start + 1})"
     if isinstance(error, asyncpg.PostgresError):
         return f"rejected by the database: {type(error).__name__}"
     raise error
@@ -94,7 +96,8 @@ async def import_file(pool: asyncpg.Pool, kind: ImportKind, path: Path, principa
                         async with conn.transaction():  # a savepoint: the row is written whole or not at all
                             await upsert(conn, principal, row, normaliser)
                         report.written += 1
-                    except (ValidationError, BrobyggerError, json.JSONDecodeError, asyncpg.PostgresError) as error:
+                    except (ValidationError, BrobyggerError, json.JSONDecodeError, UnicodeDecodeError,
+                            asyncpg.PostgresError) as error:
                         report.rejected.append(Rejection(line_number, _reason(error)))
             if on_progress is not None:
                 on_progress(handle.tell())
