@@ -9,7 +9,7 @@ _CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[- ]
 
 def is_valid_cvr(cvr: str) -> bool:
     """A CVR number is 8 digits, not starting with 0, whose weighted sum is divisible by 11."""
-    if len(cvr) != 8 or not cvr.isdigit() or cvr[0] == "0":
+    if len(cvr) != 8 or not (cvr.isascii() and cvr.isdigit()) or cvr[0] == "0":  # isdigit alone allows "１"
         return False
     return sum(int(digit) * weight for digit, weight in zip(cvr, _CVR_WEIGHTS, strict=True)) % 11 == 0
 

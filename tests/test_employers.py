@@ -101,6 +101,7 @@ BAD_EMPLOYERS: dict[str, tuple[dict[str, Any], str]] = {
     "malformed postcode": (employer_body(postcode="26500"), "postcode"),
     "invalid CVR check digit": (employer_body(cvr="10150818"), "cvr"),
     "CVR with letters": (employer_body(cvr="1015081X"), "cvr"),
+    "CVR in full-width digits": (employer_body(cvr="１０１５０８１７"), "cvr"),
     "negative capacity": (employer_body(capacity=-1), "capacity"),
     "unknown scheme": (employer_body(schemes=["ordinary", "apprenticeship"]), "schemes.1"),
     "oversized description": (employer_body(description="x" * (MAX_LONG_TEXT + 1)), "description"),
