@@ -10,6 +10,7 @@ from api import errors, system
 from citizens.endpoints import router as citizens_router
 from core.config import Settings
 from core.db import create_pool
+from core.queue import configure_broker
 from employers.endpoints import router as employers_router
 from taxonomy.endpoints import router as taxonomy_router
 from taxonomy.service import NormaliserProvider, require_loaded
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.pool = await create_pool(settings.database_url, min_size=settings.db_pool_min,
                                            max_size=settings.db_pool_max)
         app.state.redis = aioredis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        configure_broker(settings.redis_url, settings.redis_prefix)
         async with app.state.pool.acquire() as conn:
             await require_loaded(conn)
         app.state.normaliser.start()

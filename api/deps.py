@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.config import Settings
 from core.errors import Unauthorized
+from embeddings.tasks import enqueue_sync
 from taxonomy.normaliser import Normaliser
 from taxonomy.service import NormaliserProvider
 from users import service as users
@@ -56,3 +57,10 @@ async def current_normaliser(request: Request) -> Normaliser:
 
 
 NormaliserDep = Annotated[Normaliser, Depends(current_normaliser)]
+
+
+def encode_after_commit(request: Request, background: BackgroundTasks, *kinds: str) -> None:
+    """Queue re-encoding of changed entity texts; background tasks run after the response, so after
+    the unit of work has committed. A Redis outage only delays encoding (see embeddings.tasks)."""
+    settings = get_settings(request)
+    background.add_task(enqueue_sync, request.app.state.redis, settings.redis_prefix, list(kinds))

@@ -3,9 +3,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, Response, status
 
-from api.deps import Caller, Conn, NormaliserDep
+from api.deps import Caller, Conn, NormaliserDep, encode_after_commit
 from api.errors import responses
 from citizens import service
 from citizens.schemas import Citizen, CitizenCreate, CitizenUpdate
@@ -26,11 +26,14 @@ CITIZEN_EXAMPLE = {
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Citizen,
              responses=responses(401, 403, 409, 422), summary="Register a citizen")
-async def create_citizen(conn: Conn, caller: Caller, normaliser: NormaliserDep,
+async def create_citizen(conn: Conn, caller: Caller, normaliser: NormaliserDep, request: Request,
+                         background: BackgroundTasks,
                          body: Annotated[CitizenCreate, Body(examples=[CITIZEN_EXAMPLE])]) -> Citizen:
     """The reference is pseudonymous and unique within the jobcentre; anything CPR-like is refused.
     Occupations and skills given as free text get inferred ESCO codes (`inferred_*`, with scores)."""
-    return await service.create(conn, caller, body, normaliser)
+    citizen = await service.create(conn, caller, body, normaliser)
+    encode_after_commit(request, background, "citizen")
+    return citizen
 
 
 @router.get("", response_model=Page[Citizen], responses=responses(401, 403, 422), summary="List citizens")
@@ -52,10 +55,12 @@ async def get_citizen(conn: Conn, caller: Caller, citizen_id: uuid.UUID) -> Citi
 
 
 @router.patch("/{citizen_id}", response_model=Citizen, responses=responses(401, 403, 404, 409, 422))
-async def update_citizen(conn: Conn, caller: Caller, normaliser: NormaliserDep, citizen_id: uuid.UUID,
-                         body: CitizenUpdate) -> Citizen:
+async def update_citizen(conn: Conn, caller: Caller, normaliser: NormaliserDep, request: Request,
+                         background: BackgroundTasks, citizen_id: uuid.UUID, body: CitizenUpdate) -> Citizen:
     """Only the fields sent change. Changing the target group without `schemes` re-derives the schemes."""
-    return await service.update(conn, caller, citizen_id, body, normaliser)
+    citizen = await service.update(conn, caller, citizen_id, body, normaliser)
+    encode_after_commit(request, background, "citizen")
+    return citizen
 
 
 @router.delete("/{citizen_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,

@@ -95,6 +95,7 @@ class EmbeddedRedis:
              "--dir", str(self.directory), "--appendonly", "yes", "--save", "", "--daemonize", "no",
              "--logfile", str(self.directory / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches our shutdown first, which then stops Redis
         )
         deadline = time.monotonic() + 10
         while not self._answers():

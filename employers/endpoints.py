@@ -3,9 +3,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, status
 
-from api.deps import Caller, Conn, NormaliserDep
+from api.deps import Caller, Conn, NormaliserDep, encode_after_commit
 from api.errors import responses
 from core.pagination import MAX_PAGE_SIZE, decode_cursor
 from core.schemas import Page, Postcode
@@ -36,10 +36,12 @@ OPENING_EXAMPLE = {
 
 @router.post("/employers", status_code=status.HTTP_201_CREATED, response_model=Employer,
              responses=responses(401, 403, 409, 422), summary="Register an employer")
-async def create_employer(conn: Conn, caller: Caller,
+async def create_employer(conn: Conn, caller: Caller, request: Request, background: BackgroundTasks,
                           body: Annotated[EmployerCreate, Body(examples=[EMPLOYER_EXAMPLE])]) -> Employer:
     """Jobcentre staff register employers; CVR must be valid and the postcode Danish."""
-    return await service.create_employer(conn, caller, body)
+    employer = await service.create_employer(conn, caller, body)
+    encode_after_commit(request, background, "employer")
+    return employer
 
 
 @router.get("/employers", response_model=Page[Employer], responses=responses(401, 422),
@@ -58,18 +60,24 @@ async def get_employer(conn: Conn, caller: Caller, employer_id: uuid.UUID) -> Em
 
 @router.patch("/employers/{employer_id}", response_model=Employer, responses=responses(401, 404, 409, 422),
               summary="Change an employer's profile")
-async def update_employer(conn: Conn, caller: Caller, employer_id: uuid.UUID, body: EmployerUpdate) -> Employer:
+async def update_employer(conn: Conn, caller: Caller, request: Request, background: BackgroundTasks,
+                          employer_id: uuid.UUID, body: EmployerUpdate) -> Employer:
     """Only the fields sent change; the result is validated as a whole (e.g. paused_until needs status paused)."""
-    return await service.update_employer(conn, caller, employer_id, body)
+    employer = await service.update_employer(conn, caller, employer_id, body)
+    encode_after_commit(request, background, "employer")
+    return employer
 
 
 @router.post("/employers/{employer_id}/openings", status_code=status.HTTP_201_CREATED, response_model=Opening,
              responses=responses(401, 404, 409, 422), summary="Post an opening", tags=["openings"])
-async def create_opening(conn: Conn, caller: Caller, normaliser: NormaliserDep, employer_id: uuid.UUID,
+async def create_opening(conn: Conn, caller: Caller, normaliser: NormaliserDep, request: Request,
+                         background: BackgroundTasks, employer_id: uuid.UUID,
                          body: Annotated[OpeningCreate, Body(examples=[OPENING_EXAMPLE])]) -> Opening:
     """Postcode and physical demands default to the employer's. Without an `occupation_uri`, occupations are
     inferred from the title; free-text skills are matched to ESCO skills (`inferred_*`, with scores)."""
-    return await service.create_opening(conn, caller, employer_id, body, normaliser)
+    opening = await service.create_opening(conn, caller, employer_id, body, normaliser)
+    encode_after_commit(request, background, "opening")
+    return opening
 
 
 @router.get("/openings", response_model=Page[Opening], responses=responses(401, 422), tags=["openings"],
@@ -89,6 +97,8 @@ async def get_opening(conn: Conn, caller: Caller, opening_id: uuid.UUID) -> Open
 
 @router.patch("/openings/{opening_id}", response_model=Opening, responses=responses(401, 404, 409, 422),
               tags=["openings"], summary="Change, pause, fill or close an opening")
-async def update_opening(conn: Conn, caller: Caller, normaliser: NormaliserDep, opening_id: uuid.UUID,
-                         body: OpeningUpdate) -> Opening:
-    return await service.update_opening(conn, caller, opening_id, body, normaliser)
+async def update_opening(conn: Conn, caller: Caller, normaliser: NormaliserDep, request: Request,
+                         background: BackgroundTasks, opening_id: uuid.UUID, body: OpeningUpdate) -> Opening:
+    opening = await service.update_opening(conn, caller, opening_id, body, normaliser)
+    encode_after_commit(request, background, "opening")
+    return opening

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import redis
 import redis.asyncio as aioredis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
@@ -38,9 +39,10 @@ class Processed(Middleware):
 
 
 @pytest.fixture
-def broker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisBroker]:
+def broker(settings: Settings, monkeypatch: pytest.MonkeyPatch, entities: Entities) -> Iterator[RedisBroker]:
     """A broker under the test's Redis prefix; the job finds the test's servers in the environment,
-    as a worker process started by `brobygger worker` does."""
+    as a worker process started by `brobygger worker` does. Configured after the app (which binds
+    the jobs to its own broker on start) has made the entities."""
     assert settings.database_url is not None and settings.redis_url is not None
     monkeypatch.setenv("BROBYGGER_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("BROBYGGER_REDIS_URL", settings.redis_url)
@@ -48,6 +50,15 @@ def broker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Redi
     monkeypatch.setenv("BROBYGGER_ENCODER", ENCODER)
     get_settings.cache_clear()
     broker = configure_broker(settings.redis_url, settings.redis_prefix)
+    # The API writes that made the entities queued syncs after their commits; start from a clean queue.
+    pending = [pending_key(settings.redis_prefix, kind) for kind in EntityKind]
+    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        assert client.exists(*pending) > 0
+        client.delete(*pending)
+    finally:
+        client.close()
+    broker.flush_all()
     yield broker
     get_settings.cache_clear()
 
