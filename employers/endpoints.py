@@ -20,7 +20,8 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` from the previou
 
 EMPLOYER_EXAMPLE = {
     "external_ref": "crm-4411", "cvr": "10150817", "name": "Hansen Lager & Logistik ApS", "industry": "521000",
-    "address": "Industrivej 12", "postcode": "2650", "description": "Lager med 40 ansatte; vi tager gerne praktikanter.",
+    "address": "Industrivej 12", "postcode": "2650",
+    "description": "Lager med 40 ansatte; vi tager gerne praktikanter.",
     "offers": {"mentor": True, "gradual_start": True, "physical_demands": "medium",
                "accommodations": ["quiet_break_room"]},
     "contact": {"name": "Mette Hansen", "email": "mette@example.dk"},

@@ -17,6 +17,20 @@ from taxonomy.normaliser import Normaliser
 logger = logging.getLogger(__name__)
 
 
+def _read_package_data(extra_labels_dir: Path | None) -> tuple[
+        list[package_data.Occupation], list[package_data.Skill], list[tuple[str, str, str]], str, list[str]]:
+    occupations = package_data.load_occupations(extra_labels_dir)
+    skills = package_data.load_skills(extra_labels_dir)
+    extra_languages = sorted(
+        {path.stem.split("_", 1)[1] for path in extra_labels_dir.glob("*_*.csv")} if extra_labels_dir else set())
+    version = package_data.data_version() + "".join(f"+{language}" for language in extra_languages)
+    # ESCO 1.1.1 lists a few relations of occupations that its occupation file lacks; they are skipped.
+    known_occupations, known_skills = {o.uri for o in occupations}, {s.uri for s in skills}
+    relations = [(r.occupation_uri, r.skill_uri, r.relation) for r in package_data.load_occupation_skills()
+                 if r.occupation_uri in known_occupations and r.skill_uri in known_skills]
+    return occupations, skills, relations, version, extra_languages
+
+
 class TaxonomyNotLoadedError(RuntimeError):
     """The database has no taxonomy; the message says how to load it."""
 
@@ -27,15 +41,8 @@ async def load(pool: asyncpg.Pool, *, extra_labels_dir: Path | None = None, forc
     Idempotent: the version combines the package data hash and any extra label files, so loading the
     same data twice is a no-op, and new data replaces the old in one transaction.
     """
-    occupations = package_data.load_occupations(extra_labels_dir)
-    skills = package_data.load_skills(extra_labels_dir)
-    extra_languages = sorted(
-        {path.stem.split("_", 1)[1] for path in extra_labels_dir.glob("*_*.csv")} if extra_labels_dir else set())
-    version = package_data.data_version() + "".join(f"+{language}" for language in extra_languages)
-    # ESCO 1.1.1 lists a few relations of occupations that its occupation file lacks; they are skipped.
-    known = {o.uri for o in occupations}, {s.uri for s in skills}
-    relations = [(r.occupation_uri, r.skill_uri, r.relation) for r in package_data.load_occupation_skills()
-                 if r.occupation_uri in known[0] and r.skill_uri in known[1]]
+    occupations, skills, relations, version, extra_languages = await asyncio.to_thread(
+        _read_package_data, extra_labels_dir)
     async with pool.acquire() as conn, conn.transaction():
         if not force and await repository.loaded_version(conn) == version:
             logger.info("taxonomy %s already loaded", version)
