@@ -16,6 +16,7 @@ COPY citizens citizens
 COPY matching matching
 COPY scoring scoring
 COPY taxonomy taxonomy
+COPY embeddings embeddings
 COPY demo demo
 COPY migrations migrations
 RUN pip install .
