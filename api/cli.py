@@ -4,6 +4,8 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -50,6 +52,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[bool, typer.Option(help="Load demo data and demo users into an empty database.")] = False,
+    with_worker: Annotated[bool, typer.Option(help="Also run one background worker (development).")] = False,
 ) -> None:
     """Run the API (embedded PostgreSQL and Redis unless URLs are configured)."""
     import uvicorn
@@ -61,10 +64,22 @@ def serve(
     with infrastructure(settings) as resolved:
         if demo:
             asyncio.run(ensure_demo(resolved))
+        if with_worker:
+            assert resolved.database_url is not None and resolved.redis_url is not None
+            environment = {**os.environ, "BROBYGGER_DATABASE_URL": resolved.database_url,
+                           "BROBYGGER_REDIS_URL": resolved.redis_url}
+            worker_process = subprocess.Popen(  # stopped below, before the embedded servers
+                [sys.executable, "-c", "from api.cli import main; main()", "worker", "--threads", "1"],
+                env=environment)
         address = f"http://{host or resolved.host}:{port or resolved.port}"
         console.print(f"[bold]Brobygger[/bold] on {address}  (API docs: {address}/docs)")
-        uvicorn.run(create_app(resolved), host=host or resolved.host, port=port or resolved.port,
-                    log_level=resolved.log_level.lower(), access_log=False)
+        try:
+            uvicorn.run(create_app(resolved), host=host or resolved.host, port=port or resolved.port,
+                        log_level=resolved.log_level.lower(), access_log=False)
+        finally:
+            if with_worker:
+                worker_process.terminate()
+                worker_process.wait(timeout=60)
 
 
 @db_app.command("upgrade")
