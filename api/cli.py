@@ -4,6 +4,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -70,7 +71,7 @@ def serve(
                            "BROBYGGER_REDIS_URL": resolved.redis_url}
             worker_process = subprocess.Popen(  # stopped below, before the embedded servers
                 [sys.executable, "-c", "from api.cli import main; main()", "worker", "--threads", "1"],
-                env=environment)
+                env=environment, start_new_session=True)
         address = f"http://{host or resolved.host}:{port or resolved.port}"
         console.print(f"[bold]Brobygger[/bold] on {address}  (API docs: {address}/docs)")
         try:
@@ -78,8 +79,18 @@ def serve(
                         log_level=resolved.log_level.lower(), access_log=False)
         finally:
             if with_worker:
-                worker_process.terminate()
-                worker_process.wait(timeout=60)
+                _stop_worker(worker_process)
+
+
+def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """Ask the worker to stop; a job still encoding is cut off after a grace period and is retried
+    by the next worker (vector syncs are idempotent)."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @db_app.command("upgrade")

@@ -5,6 +5,7 @@ import concurrent.futures
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -100,9 +101,9 @@ class NormaliserProvider:
     def start(self) -> None:
         with self._lock:
             if self._lexical is None:
-                self._lexical = _EXECUTOR.submit(_build_normaliser, None, None)
+                self._lexical = _in_background(_build_normaliser, None, None)
             if self._dense is None and self.encoder_name is not None:
-                self._dense = _EXECUTOR.submit(_build_normaliser, self.encoder_name, self.cache_dir)
+                self._dense = _in_background(_build_normaliser, self.encoder_name, self.cache_dir)
 
     async def get(self) -> Normaliser:
         """The best normaliser available now: dense once built, lexical until then."""
@@ -113,7 +114,19 @@ class NormaliserProvider:
         return await asyncio.wrap_future(self._lexical)
 
 
-_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="normaliser")
+def _in_background(build: Callable[[str | None, Path | None], Normaliser], encoder_name: str | None,
+                   cache_dir: Path | None) -> concurrent.futures.Future[Normaliser]:
+    """Run the build in a daemon thread: a shutdown must not wait minutes for label vectors."""
+    future: concurrent.futures.Future[Normaliser] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(build(encoder_name, cache_dir))
+        except BaseException as error:  # handed to whoever awaits the future
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="normaliser", daemon=True).start()
+    return future
 
 
 @functools.cache
