@@ -166,7 +166,7 @@ async def test_route_as_role(client: httpx.AsyncClient, world: World, pool: asyn
 async def assert_effect(route: str, scope: str, role: Role, response: httpx.Response, world: World,
                         pool: asyncpg.Pool) -> None:
     """An allowed call did what it says, and lists show only what the caller may see."""
-    body = response.json() if response.content else None
+    body: Any = response.json() if response.content else None
     async with pool.acquire() as conn:
         if route == "list_employers":
             listed = {item["id"] for item in body["items"]}

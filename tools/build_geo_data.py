@@ -12,6 +12,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GEO = ROOT.parent / "shared" / "data" / "geo"
@@ -24,15 +25,15 @@ TOWN_CENTRES = {"563": (55.4447, 8.4031)}
 
 def main() -> None:
     with open(GEO / "postnord_regionsopdelt_postnummer_2018.csv", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
+        source_rows = list(csv.DictReader(handle, delimiter=";"))
     kommuner: dict[str, tuple[str, str]] = {}
     kommuner_by_postcode: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    for row in rows:
-        code = row["KOMMUNE_NR"]
+    for source_row in source_rows:
+        code = source_row["KOMMUNE_NR"]
         if code in NOT_A_KOMMUNE:
             continue
-        kommuner[code] = (row["ADRESSERINGSNAVN_1"], row["ADRESSERINGSNAVN"])
-        kommuner_by_postcode[row["POSTNR"].zfill(4)][code] += 1
+        kommuner[code] = (source_row["ADRESSERINGSNAVN_1"], source_row["ADRESSERINGSNAVN"])
+        kommuner_by_postcode[source_row["POSTNR"].zfill(4)][code] += 1
     coordinates = json.loads((GEO / "countrystatecity_DK_postcodes_latlon.json").read_text(encoding="utf-8"))
 
     with open(OUT / "kommuner.csv", "w", encoding="utf-8", newline="") as handle:
@@ -41,14 +42,14 @@ def main() -> None:
         for code, (name, region) in sorted(kommuner.items(), key=lambda item: int(item[0])):
             writer.writerow([code, name, region])
 
-    rows = []
+    rows: list[list[Any]] = []
     for entry in sorted(coordinates, key=lambda item: item["code"]):
         postcode = entry["code"].zfill(4)
         counts = kommuner_by_postcode.get(postcode)
         if counts:
             kommune_code = counts.most_common(1)[0][0]
             rows.append([postcode, entry["localityName"], kommune_code, entry["latitude"], entry["longitude"]])
-    on_land = collections.defaultdict(list)
+    on_land: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
     for row in rows:
         if row[4] >= WESTERNMOST_LONGITUDE:
             on_land[row[2]].append((row[3], row[4]))
