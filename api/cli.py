@@ -18,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from api.runtime import infrastructure
 from api.worker import encode, worker
 from core.config import Settings, get_settings
-from core.db import create_pool, transaction
+from core.db import open_pool, transaction
 from core.importing import ImportKind, import_file
 from core.migrate import upgrade
 from core.vocab import Role
@@ -116,19 +116,14 @@ def token_create(
     settings = _settings()
 
     async def create(resolved: Settings) -> str:
-        assert resolved.database_url is not None
-        pool = await create_pool(resolved.database_url, min_size=1, max_size=1)
-        try:
-            async with transaction(pool) as conn:
-                principal = await users.create_user(conn, name=name, role=role, email=email,
-                                                    jobcentre_code=jobcentre, employer_id=employer)
-                if api_key or role is Role.EMPLOYER:
-                    return await users.create_api_key(conn, principal)
-                config = users.TokenConfig(resolved.token_secret.get_secret_value(),
-                                           dt.timedelta(hours=resolved.token_ttl_hours))
-                return users.issue_token(principal, config)
-        finally:
-            await pool.close()
+        async with open_pool(resolved.database_url, max_size=1) as pool, transaction(pool) as conn:
+            principal = await users.create_user(conn, name=name, role=role, email=email,
+                                                jobcentre_code=jobcentre, employer_id=employer)
+            if api_key or role is Role.EMPLOYER:
+                return await users.create_api_key(conn, principal)
+            config = users.TokenConfig(resolved.token_secret.get_secret_value(),
+                                       dt.timedelta(hours=resolved.token_ttl_hours))
+            return users.issue_token(principal, config)
 
     with infrastructure(settings) as resolved:
         try:
@@ -156,12 +151,8 @@ def taxonomy_load(
     settings = _settings()
 
     async def run(resolved: Settings) -> str:
-        assert resolved.database_url is not None
-        pool = await create_pool(resolved.database_url, min_size=1, max_size=1)
-        try:
+        async with open_pool(resolved.database_url, max_size=1) as pool:
             return await taxonomy.load(pool, extra_labels_dir=labels_dir, force=force)
-        finally:
-            await pool.close()
 
     with infrastructure(settings) as resolved:
         version = asyncio.run(run(resolved))
@@ -181,17 +172,13 @@ def import_command(
     settings = _settings()
 
     async def run(resolved: Settings) -> None:
-        assert resolved.database_url is not None
-        pool = await create_pool(resolved.database_url, min_size=1, max_size=2)
-        try:
+        async with open_pool(resolved.database_url) as pool:
             with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                           TimeRemainingColumn(), console=console) as progress:
                 task = progress.add_task(f"importing {kind}", total=file.stat().st_size)
                 normaliser = await NormaliserProvider(encoder_name=None, cache_dir=None).get() if infer else None
                 result = await import_file(pool, kind, file, OPERATOR, normaliser=normaliser,
                                            on_progress=lambda done: progress.update(task, completed=done))
-        finally:
-            await pool.close()
         console.print(f"{result.written} {kind} written, {len(result.rejected)} rejected")
         lines = [f"line {rejection.line}: {rejection.reason}" for rejection in result.rejected]
         if report is not None:

@@ -8,7 +8,7 @@ import asyncpg
 
 from citizens import repository as citizens
 from core.config import Settings
-from core.db import create_pool, transaction
+from core.db import open_pool, transaction
 from core.importing import ImportKind, import_file
 from core.vocab import Role
 from demo.generator import generate
@@ -26,16 +26,12 @@ DEMO_OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="demo 
 
 async def ensure_demo(settings: Settings) -> None:
     """On an empty database: demo users (tokens in `<data_dir>/demo-tokens.txt`) and generated demo data."""
-    assert settings.database_url is not None
-    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
-    try:
+    async with open_pool(settings.database_url) as pool:
         async with pool.acquire() as conn:
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users)"):
                 return
         await _load_demo_data(pool, settings)
         await _create_demo_users(pool, settings)
-    finally:
-        await pool.close()
 
 
 async def _load_demo_data(pool: asyncpg.Pool, settings: Settings) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from core.config import Settings
-from core.db import create_pool
+from core.db import open_pool
 from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.migrate import upgrade
 from taxonomy import service as taxonomy
@@ -39,8 +39,5 @@ def infrastructure(settings: Settings, *, migrate: bool = True) -> Iterator[Sett
 
 async def _load_taxonomy(database_url: str) -> None:
     """The embedded default loads the packaged taxonomy (a no-op when this version is loaded)."""
-    pool = await create_pool(database_url, min_size=1, max_size=1)
-    try:
+    async with open_pool(database_url, max_size=1) as pool:
         await taxonomy.load(pool)
-    finally:
-        await pool.close()

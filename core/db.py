@@ -36,3 +36,15 @@ async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 
 def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
     return dict(record) if record is not None else None
+
+
+@asynccontextmanager
+async def open_pool(database_url: str | None, *, max_size: int = 2) -> AsyncIterator[asyncpg.Pool]:
+    """A small pool for a command or job, closed when the block ends."""
+    if database_url is None:
+        raise ValueError("no database URL: resolve the infrastructure first (api.runtime.infrastructure)")
+    pool = await create_pool(database_url, min_size=1, max_size=max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()

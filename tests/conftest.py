@@ -93,22 +93,30 @@ def _prepare_template(url: str) -> str:
     return url
 
 
+async def _admin(admin_url: str, statement: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def clone_template(admin_url: str, name: str, strategy: str) -> str:
+    """A new database cloned from the migrated template; returns its URL."""
+    await _admin(admin_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY {strategy}")
+    return database_url(admin_url, name)
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    await _admin(admin_url, f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture
 async def database(servers: tuple[str, str], clone_strategy: str) -> AsyncIterator[str]:
     """A fresh database for one test, cloned from the migrated template."""
-    admin_url = servers[0]
     name = f"test_{os.getpid()}_{next(_counter)}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY {clone_strategy}")
-    finally:
-        await conn.close()
-    yield database_url(admin_url, name)
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    finally:
-        await conn.close()
+    yield await clone_template(servers[0], name, clone_strategy)
+    await drop_database(servers[0], name)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from schemathesis.python import asgi
 from api.app import create_app
 from core.config import Settings
 from core.vocab import Role
-from tests.conftest import TEMPLATE, TEST_SECRET, database_url
+from tests.conftest import TEST_SECRET, clone_template, drop_database
 from tests.factories import VALID_CVRS
 from users import service as users
 
@@ -32,20 +32,10 @@ MAX_EXAMPLES = 25
 @pytest.fixture(scope="module")
 async def contract_database(servers: tuple[str, str], clone_strategy: str) -> AsyncIterator[str]:
     """One database for the whole run: Hypothesis calls each operation many times within one test."""
-    admin_url = servers[0]
     name = f"contract_{os.getpid()}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY {clone_strategy}")
-    finally:
-        await conn.close()
-    yield database_url(admin_url, name)
+    yield await clone_template(servers[0], name, clone_strategy)
     asgi.shutdown_lifespans()  # closes the app's pool before the database goes
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    finally:
-        await conn.close()
+    await drop_database(servers[0], name)
 
 
 @dataclass
