@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from core.config import Settings
+from core.config import Settings, get_settings
 from core.db import create_pool
 from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.migrate import upgrade
@@ -180,3 +180,18 @@ def count_rows(pool: asyncpg.Pool) -> Any:
             return int(await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", *args))
 
     return count
+
+
+@pytest.fixture
+def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The command line pointed at the test's database and Redis, as an operator would configure it."""
+    assert settings.database_url is not None and settings.redis_url is not None
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BROBYGGER_ENVIRONMENT", "test")
+    monkeypatch.setenv("BROBYGGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("BROBYGGER_REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("BROBYGGER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BROBYGGER_TOKEN_SECRET", settings.token_secret.get_secret_value())
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -2,15 +2,12 @@
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from typer.testing import CliRunner
 
-from core.config import Settings, get_settings
 from core.importing import ImportKind, ImportReport, import_file
 from core.vocab import Role
 from tests.factories import VALID_CVRS
@@ -160,21 +157,6 @@ async def test_citizen_import_refuses_bad_rows_and_audits_good_ones(pool: asyncp
     assert (again.written, again.rejected) == (1, [])
     assert await fetch(pool, "SELECT reference, hours_max FROM citizens ORDER BY reference") == [
         ("C1", 20), ("C7", 30)]
-
-
-@pytest.fixture
-def cli_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """The command line pointed at the test's database and Redis, as an operator would configure it."""
-    assert settings.database_url is not None and settings.redis_url is not None
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BROBYGGER_ENVIRONMENT", "test")
-    monkeypatch.setenv("BROBYGGER_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("BROBYGGER_REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("BROBYGGER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BROBYGGER_TOKEN_SECRET", settings.token_secret.get_secret_value())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_cli_exits_1_listing_rejected_rows_and_0_when_all_are_written(cli_environment: None, tmp_path: Path,
