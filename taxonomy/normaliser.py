@@ -31,6 +31,7 @@ SHARED_LABEL_PENALTY = 0.04
 # An alternative label is slightly weaker evidence than the concept's preferred label.
 ALT_LABEL_FACTOR = 0.97
 CANDIDATES_FOR_STRUCTURE = 20
+OCCUPATIONS_FOR_SKILLS = 3
 ISCO_URI_PREFIX = "http://data.europa.eu/esco/isco/C"
 
 # Jobcentre shorthand that ESCO labels do not spell out. A query that matches is also scored in its
@@ -78,6 +79,9 @@ class FusionWeights:
     dense: float = 0.15
     disco_group: float = 0.05
     group_consensus: float = 0.0
+    # skills: the essential/optional skills of the occupations the text names (Danish labels reach
+    # English-only skills this way)
+    occupation_skills: float = 0.5
 
 
 def validate_query(query: str) -> str:
@@ -292,6 +296,7 @@ class Normaliser:
         is_group: np.ndarray,
         encoder: Encoder | None,
         weights: FusionWeights,
+        occupation_skill_matrix: sparse.csr_matrix | None = None,
     ) -> None:
         self._occupations = occupation_index
         self._skills = skill_index
@@ -300,6 +305,8 @@ class Normaliser:
         self._is_group = is_group
         self.encoder = encoder
         self.weights = weights
+        # occupation-index concepts × skills: 1 essential, 0.5 optional
+        self._occupation_skill_matrix = occupation_skill_matrix
 
     @classmethod
     def build(
@@ -358,15 +365,36 @@ class Normaliser:
             for name, index in (("occupations", occupation_index), ("skills", skill_index)):
                 texts = [index.label_texts[row] for row in index.dense_rows]
                 index.embeddings = cached_embeddings(encoder, texts, cache_dir, name)
+        concept_position = {uri: position for position, uri in enumerate(occupation_index.concept_uris)}
+        skill_position = {uri: position for position, uri in enumerate(skill_index.concept_uris)}
+        links = [
+            (concept_position[link.occupation_uri], skill_position[link.skill_uri],
+             1.0 if link.relation == "essential" else 0.5)
+            for link in package_data.load_occupation_skills()
+            if link.occupation_uri in concept_position and link.skill_uri in skill_position
+        ]
+        rows, columns, values = zip(*links, strict=True) if links else ((), (), ())
+        occupation_skill_matrix = sparse.csr_matrix(
+            (np.asarray(values, dtype=np.float32), (rows, columns)),
+            shape=(len(concept_position), len(skill_position)),
+        )
         return cls(
             occupation_index, skill_index, concept_group, group_concept, is_group, encoder,
-            weights or FusionWeights(),
+            weights or FusionWeights(), occupation_skill_matrix,
         )
 
     def occupations(self, query: str, limit: int = 10, *, include_isco_groups: bool = False) -> list[Match]:
         """ESCO occupations for a Danish or English title, wish or experience line, best first."""
         variants = query_variants(validate_query(query))
         query_vectors = self._encode_query(variants)
+        final, signals = self._occupation_scores(variants, query_vectors)
+        if not include_isco_groups:
+            final = np.where(self._is_group, 0.0, final)
+        return self._matches(self._occupations, final, signals, limit)
+
+    def _occupation_scores(
+        self, variants: list[str], query_vectors: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         signals = self._signals(self._occupations, variants, query_vectors)
         weights = self.weights
         fused = self._fuse(signals)
@@ -383,9 +411,7 @@ class Normaliser:
             + weights.disco_group * group_score[self._concept_group]
             + weights.group_consensus * consensus[self._concept_group]
         ) / (1.0 + weights.disco_group + weights.group_consensus)
-        if not include_isco_groups:
-            final = np.where(self._is_group, 0.0, final)
-        return self._matches(self._occupations, final, signals, limit)
+        return final, signals
 
     def _fuse(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         total_weight = sum(weights_for(self.weights, name) for name in signals)
@@ -398,7 +424,17 @@ class Normaliser:
         variants = query_variants(validate_query(query))
         query_vectors = self._encode_query(variants)
         signals = self._signals(self._skills, variants, query_vectors)
-        return self._matches(self._skills, self._fuse(signals), signals, limit)
+        fused = self._fuse(signals)
+        bridge_weight = self.weights.occupation_skills
+        if bridge_weight > 0 and self._occupation_skill_matrix is not None:
+            # The best-matching occupations vouch for their skills, scaled by how well they matched.
+            occupation_scores, _ = self._occupation_scores(variants, query_vectors)
+            top = np.argsort(-occupation_scores)[:OCCUPATIONS_FOR_SKILLS]
+            weighted = self._occupation_skill_matrix[top].multiply(occupation_scores[top][:, None])
+            bridge = np.asarray(weighted.max(axis=0).todense()).ravel()
+            signals["occupations"] = bridge
+            fused = (fused + bridge_weight * bridge) / (1.0 + bridge_weight)
+        return self._matches(self._skills, fused, signals, limit)
 
     def _encode_query(self, variants: list[str]) -> np.ndarray | None:
         if self.encoder is None:

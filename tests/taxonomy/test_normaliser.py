@@ -94,3 +94,9 @@ def test_query_at_the_length_limit_is_accepted() -> None:
 def test_wish_phrases_are_rewritten() -> None:
     assert "dyr" in query_variants("arbejde med dyr")
     assert "chauffør lastbil" in query_variants("chauffør kategori C")
+
+
+def test_danish_text_reaches_english_skills_through_occupations(normaliser: Normaliser) -> None:
+    matches = normaliser.skills("tømrer", limit=10)
+    assert any("wood" in match.label for match in matches)
+    assert all("occupations" in match.source for match in matches[:3])
