@@ -1,7 +1,8 @@
 """Citizens: scoped to the caller's jobcentre, every read and write written to the audit log."""
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -9,13 +10,16 @@ from audit import repository as audit
 from citizens import repository
 from citizens.schemas import Citizen, CitizenCreate, CitizenUpdate
 from core import repository as reference
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.db import unique_or_conflict
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.pagination import encode_cursor
 from core.schemas import Page
 from taxonomy import service as taxonomy
 from taxonomy.normaliser import Normaliser
 from users import repository as users
 from users.schemas import Principal
+
+T = TypeVar("T")
 
 
 def _jobcentre_of(principal: Principal) -> int:
@@ -55,13 +59,8 @@ async def _check_references(conn: asyncpg.Connection, data: CitizenCreate, jobce
         raise InvalidInput("consultant_id", "not a consultant of this jobcentre")
 
 
-async def _write(conn: asyncpg.Connection, statement: Any) -> Any:
-    try:
-        async with conn.transaction():
-            return await statement
-    except asyncpg.UniqueViolationError as error:
-        raise Conflict("reference: another citizen of this jobcentre has this reference",
-                       fields=[{"field": "reference", "message": "already used in this jobcentre"}]) from error
+def _write(conn: asyncpg.Connection, statement: Awaitable[T]) -> Awaitable[T]:
+    return unique_or_conflict(conn, statement, field="reference", message="already used in this jobcentre")
 
 
 async def create(conn: asyncpg.Connection, principal: Principal, data: CitizenCreate,

@@ -1,12 +1,16 @@
 """The connection pool: one per process, with JSON and pgvector codecs registered on every connection."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from pgvector.asyncpg import register_vector
+
+from core.errors import Conflict
+
+T = TypeVar("T")
 
 Connection = asyncpg.Connection
 Pool = asyncpg.Pool
@@ -48,3 +52,13 @@ async def open_pool(database_url: str | None, *, max_size: int = 2) -> AsyncIter
         yield pool
     finally:
         await pool.close()
+
+
+async def unique_or_conflict(conn: asyncpg.Connection, statement: Awaitable[T], *, field: str,
+                             message: str) -> T:
+    """Run a write in a savepoint; a unique violation becomes a 409 naming the field, the transaction lives on."""
+    try:
+        async with conn.transaction():
+            return await statement
+    except asyncpg.UniqueViolationError as error:
+        raise Conflict(f"{field}: {message}", fields=[{"field": field, "message": message}]) from error

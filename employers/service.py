@@ -1,11 +1,13 @@
 """Employers and their openings: creation, changes and scoped reads. No HTTP here."""
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import asyncpg
 
 from core import repository as reference
+from core.db import unique_or_conflict
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.pagination import encode_cursor
 from core.schemas import Page
@@ -23,6 +25,8 @@ from employers.schemas import (
 from taxonomy import service as taxonomy
 from taxonomy.normaliser import Normaliser
 from users.schemas import Principal
+
+T = TypeVar("T")
 
 
 def _employer_from_row(row: asyncpg.Record) -> Employer:
@@ -55,13 +59,8 @@ async def _check_postcode(conn: asyncpg.Connection, postcode: str) -> None:
         raise InvalidInput("postcode", f"unknown Danish postcode '{postcode}'")
 
 
-async def _unique(conn: asyncpg.Connection, statement: Any) -> Any:
-    try:
-        async with conn.transaction():
-            return await statement
-    except asyncpg.UniqueViolationError as error:
-        raise Conflict("external_ref: already used by another record",
-                       fields=[{"field": "external_ref", "message": "already used"}]) from error
+def _unique(conn: asyncpg.Connection, statement: Awaitable[T]) -> Awaitable[T]:
+    return unique_or_conflict(conn, statement, field="external_ref", message="already used by another record")
 
 
 def _visible(principal: Principal, employer_id: uuid.UUID) -> bool:
