@@ -24,7 +24,7 @@ from core.migrate import upgrade
 from core.vocab import Role
 from demo.cli import demo_data
 from users import service as users
-from users.schemas import Principal
+from users.schemas import OPERATOR
 
 app = typer.Typer(help="Brobygger: employer matching for Danish jobcentres.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -35,8 +35,6 @@ taxonomy_app = typer.Typer(help="ESCO, DISCO-08 and Danish labels.", no_args_is_
 app.add_typer(taxonomy_app, name="taxonomy")
 console = Console(stderr=True)
 
-# Imports from the command line run as the operator; the audit log records them under this id.
-OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="operator (command line)")
 
 
 def _settings() -> Settings:

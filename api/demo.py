@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-import uuid
 
 import asyncpg
 
@@ -13,7 +12,7 @@ from core.importing import ImportKind, import_file
 from core.vocab import Role
 from demo.generator import generate
 from users import service as users
-from users.schemas import Principal
+from users.schemas import OPERATOR
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +20,6 @@ DEMO_JOBCENTRES = (101, 751)  # Københavns and Aarhus Kommune
 DEMO_CITIZENS = 2000
 DEMO_EMPLOYERS = 400
 DEMO_SEED = 1
-DEMO_OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="demo loader")
 
 
 async def ensure_demo(settings: Settings) -> None:
@@ -39,7 +37,7 @@ async def _load_demo_data(pool: asyncpg.Pool, settings: Settings) -> None:
     logger.info("generating demo data into %s", out_dir)
     generate(out_dir, jobcentres=DEMO_JOBCENTRES, citizens=DEMO_CITIZENS, employers=DEMO_EMPLOYERS, seed=DEMO_SEED)
     for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS):
-        report = await import_file(pool, kind, out_dir / f"{kind.value}.jsonl", DEMO_OPERATOR)
+        report = await import_file(pool, kind, out_dir / f"{kind.value}.jsonl", OPERATOR)
         logger.info("demo %s: %d written, %d rejected", kind, report.written, len(report.rejected))
 
 

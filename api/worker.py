@@ -20,7 +20,7 @@ from rich.table import Table
 
 from api.runtime import infrastructure
 from core.config import Settings, get_settings
-from core.db import create_pool
+from core.db import open_pool
 from core.queue import configure_broker
 from embeddings import service as embeddings
 from embeddings.schemas import EntityKind, KindReport
@@ -109,11 +109,9 @@ def encode(
 
 async def _encode(settings: Settings, kinds: Sequence[EntityKind] | None, encoder_name: str,
                   prune: bool) -> None:
-    assert settings.database_url is not None
     with console.status(f"loading encoder {encoder_name}"):
         encoder = await asyncio.to_thread(get_encoder, encoder_name)
-    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
-    try:
+    async with open_pool(settings.database_url) as pool:
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       "encoded {task.fields[encoded]}", TimeElapsedColumn(), console=console) as progress:
             tasks: dict[EntityKind, TaskID] = {}
@@ -134,5 +132,4 @@ async def _encode(settings: Settings, kinds: Sequence[EntityKind] | None, encode
         if prune:
             removed = await embeddings.prune_vectors(pool, encoder.id)
             console.print(f"{removed} vectors of other encoders (or of deleted entities) removed")
-    finally:
-        await pool.close()
+

@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from core.config import get_settings
-from core.db import create_pool
+from core.db import open_pool
 from core.queue import MINUTE_MS, job
 from embeddings.schemas import EntityKind
 from embeddings.service import parse_kinds, sync_vectors
@@ -43,13 +43,10 @@ async def sync_vectors_job(kinds: list[str] | None = None) -> None:
                            "start it with `brobygger worker`")
     selected = parse_kinds(kinds)
     await _clear_pending(settings.redis_url, settings.redis_prefix, selected)
-    pool = await create_pool(settings.database_url, min_size=1, max_size=1)
-    try:
+    async with open_pool(settings.database_url, max_size=1) as pool:
         # Loading a model takes seconds of CPU the first time in a process; keep it off the loop.
         encoder = await asyncio.to_thread(get_encoder, settings.encoder)
         report = await sync_vectors(pool, encoder, kinds=selected)
-    finally:
-        await pool.close()
     if report.encoded == 0:
         logger.info("vectors for %s already current (%d entities examined)", encoder.id, report.examined)
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import asyncpg
 
 from core.errors import InvalidInput
+from core.schemas import InferredCode
 from taxonomy import package_data, repository
 from taxonomy.encoders import get_encoder
-from taxonomy.normaliser import Normaliser
+from taxonomy.normaliser import Match, Normaliser
 
 logger = logging.getLogger(__name__)
 
@@ -139,16 +140,21 @@ def _build_normaliser(encoder_name: str | None, cache_dir: Path | None) -> Norma
     return normaliser
 
 
+def _code(match: Match, text: str) -> dict[str, object]:
+    return InferredCode(uri=match.uri, label=match.label, score=round(match.score, 4),
+                        from_text=text[:200]).model_dump(by_alias=True)
+
+
 def infer_occupations(normaliser: Normaliser, texts: list[str], *, per_text: int = 3,
                       min_score: float = 0.35) -> list[dict[str, object]]:
     """Occupations for free-text titles and wishes, best score per URI, highest first."""
-    best: dict[str, dict[str, object]] = {}
+    best: dict[str, tuple[Match, str]] = {}
     for text in texts:
         for match in normaliser.occupations(text, limit=per_text):
-            if match.score >= min_score and match.score > float(best.get(match.uri, {}).get("score", 0)):  # type: ignore[arg-type]
-                best[match.uri] = {"uri": match.uri, "label": match.label, "score": round(match.score, 4),
-                                   "from": text[:200]}
-    return sorted(best.values(), key=lambda item: -float(item["score"]))  # type: ignore[arg-type]
+            if match.score >= min_score and (match.uri not in best or match.score > best[match.uri][0].score):
+                best[match.uri] = (match, text)
+    ranked = sorted(best.values(), key=lambda pair: -pair[0].score)
+    return [_code(match, text) for match, text in ranked]
 
 
 def infer_skills(normaliser: Normaliser, texts: list[str], *, min_score: float = 0.45) -> list[dict[str, object]]:
@@ -157,8 +163,7 @@ def infer_skills(normaliser: Normaliser, texts: list[str], *, min_score: float =
     for text in texts:
         matches = normaliser.skills(text, limit=1)
         if matches and matches[0].score >= min_score:
-            inferred.append({"uri": matches[0].uri, "label": matches[0].label,
-                             "score": round(matches[0].score, 4), "from": text[:200]})
+            inferred.append(_code(matches[0], text))
     return inferred
 
 

@@ -24,3 +24,8 @@ class Principal:
     def is_staff(self) -> bool:
         """Consultants, jobcentre admins and admins may work with any employer."""
         return self.role is not Role.EMPLOYER
+
+
+# Work started from the command line (imports, demo loading) runs as the operator; the audit log
+# records it under this id.
+OPERATOR = Principal(user_id=uuid.UUID(int=0), role=Role.ADMIN, name="operator (command line)")
