@@ -3,18 +3,26 @@
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core.cache import Cache
 from core.config import Settings
 from core.errors import Unauthorized
+from embeddings import repository as embeddings_repository
 from embeddings.tasks import enqueue_sync
+from matching.service import Engine
+from scoring.service import active_scorer
+from taxonomy.encoders import encoder_id
 from taxonomy.normaliser import Normaliser
 from taxonomy.service import NormaliserProvider
 from users import service as users
 from users.schemas import Principal
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 bearer = HTTPBearer(auto_error=False, description="A JWT from `brobygger token create` or an employer API key.")
 
@@ -64,3 +72,21 @@ def encode_after_commit(request: Request, background: BackgroundTasks, *kinds: s
     the unit of work has committed. A Redis outage only delays encoding (see embeddings.tasks)."""
     settings = get_settings(request)
     background.add_task(enqueue_sync, request.app.state.redis, settings.redis_prefix, list(kinds))
+
+
+async def match_engine(conn: Conn, request: Request) -> Engine:
+    """What the matching engine ranks with for this request: the configured encoder's vectors, the
+    active scorer, the fail-safe Redis cache and today's date (Copenhagen time)."""
+    settings = get_settings(request)
+    encoder = encoder_id(settings.encoder)
+    dims: dict[str, int] = request.app.state.vector_dims
+    if encoder not in dims:
+        found = await embeddings_repository.dimension(conn, encoder)
+        if found is not None:
+            dims[encoder] = found
+    return Engine(encoder_id=encoder, dims=dims.get(encoder), scorer=active_scorer(),
+                  cache=Cache(request.app.state.redis, f"{settings.redis_prefix}cache:"),
+                  today=dt.datetime.now(COPENHAGEN).date())
+
+
+MatchEngine = Annotated[Engine, Depends(match_engine)]

@@ -162,3 +162,25 @@ async def lock_encoder(conn: asyncpg.Connection, encoder_id: str) -> None:
 async def unlock_encoder(conn: asyncpg.Connection, encoder_id: str) -> None:
     await conn.execute("SELECT pg_advisory_unlock(hashtextextended('text_vectors:' || $1, 0))", encoder_id)
 
+
+
+async def dimension(conn: asyncpg.Connection, encoder_id: str) -> int | None:
+    """The dimension of the encoder's stored vectors (None before any is stored)."""
+    dims: int | None = await conn.fetchval(
+        "SELECT vector_dims(embedding) FROM text_vectors WHERE encoder_id = $1 LIMIT 1", encoder_id)
+    return dims
+
+
+async def ensure_vector_index(conn: asyncpg.Connection, kind: EntityKind, dims: int) -> bool:
+    """Build the HNSW index the matching engine's nearest-neighbour queries use for one kind and vector
+    dimension, unless it exists; True when it was built. The query must repeat its expression and
+    predicate (see matching.repository)."""
+    name = f"text_vectors_{kind.value}_hnsw_{int(dims)}"
+    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", name)
+    if exists:
+        return False
+    await conn.execute(
+        f"""CREATE INDEX IF NOT EXISTS {name} ON text_vectors
+            USING hnsw ((embedding::vector({int(dims)})) vector_cosine_ops)
+            WHERE entity_kind = '{kind.value}' AND vector_dims(embedding) = {int(dims)}""")
+    return True

