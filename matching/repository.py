@@ -28,8 +28,9 @@ _EMPLOYER_ACTIVE = "NOT (e.status = 'paused' AND (e.paused_until IS NULL OR e.pa
 
 
 async def citizen_rows(conn: asyncpg.Connection, citizen_ids: Sequence[uuid.UUID], encoder_id: str,
-                       jobcentre_code: int) -> list[asyncpg.Record]:
-    """Citizens of one jobcentre with their postcode's position and text vector (null until encoded)."""
+                       jobcentre_code: int | None) -> list[asyncpg.Record]:
+    """Citizens of one jobcentre (any, for None: internal work such as training) with their postcode's
+    position and text vector (null until encoded)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT c.id, c.jobcentre_code, c.reference, c.consultant_id, c.target_group, c.postcode,
                   p.latitude, p.longitude, c.max_commute_km, c.hours_min, c.hours_max, c.active, c.schemes,
@@ -37,7 +38,7 @@ async def citizen_rows(conn: asyncpg.Connection, citizen_ids: Sequence[uuid.UUID
                   c.inferred_occupations, c.inferred_skills, c.updated_at, v.embedding
            FROM citizens c JOIN postcodes p ON p.postcode = c.postcode
            LEFT JOIN text_vectors v ON v.entity_kind = 'citizen' AND v.entity_id = c.id AND v.encoder_id = $2
-           WHERE c.id = ANY($1::uuid[]) AND c.jobcentre_code = $3""",
+           WHERE c.id = ANY($1::uuid[]) AND ($3::smallint IS NULL OR c.jobcentre_code = $3)""",
         list(citizen_ids), encoder_id, jobcentre_code)
     return rows
 

@@ -480,6 +480,47 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
 
 
 # ---------------------------------------------------------------------------------------------------
+# Pairs for internal work (training, evaluation, batch runs): no caller, no audit, no storing
+
+
+@dataclass(frozen=True)
+class PairKey:
+    citizen_id: uuid.UUID
+    employer_id: uuid.UUID
+    opening_id: uuid.UUID | None
+    scheme: Scheme
+
+
+PlacementKey = tuple[uuid.UUID, uuid.UUID | None]
+
+
+async def load_profiles(conn: asyncpg.Connection, engine: Engine, citizen_ids: Iterable[uuid.UUID],
+                        opening_ids: Iterable[uuid.UUID], employer_ids: Iterable[uuid.UUID],
+                        ) -> tuple[dict[uuid.UUID, CitizenProfile], dict[PlacementKey, Placement]]:
+    """Citizens by id, and placements by (employer id, opening id or None), as the engine sees them now.
+    Employer load counts every open suggestion (no citizen is left out)."""
+    taxonomy = await taxonomy_snapshot.current(conn)
+    rows = await repository.citizen_rows(conn, sorted(set(citizen_ids), key=str), engine.encoder_id, None)
+    citizens = {row["id"]: citizen_profile(row, taxonomy) for row in rows}
+    placements = await _load_placements(conn, engine, taxonomy, sorted(set(opening_ids), key=str),
+                                        sorted(set(employer_ids), key=str), None)
+    return citizens, {(placement.employer_id, placement.opening_id): placement for placement in placements}
+
+
+def facts_for(citizen: CitizenProfile, placement: Placement, scheme: Scheme, today: dt.date) -> PairFacts:
+    """The features of a pair for a given scheme (whether or not the pair is eligible today)."""
+    commute_km = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
+    return pair_facts(citizen, placement, scheme=scheme, commute_km=commute_km, today=today)
+
+
+def is_eligible(citizen: CitizenProfile, placement: Placement, today: dt.date) -> bool:
+    """Whether the pair passes every hard rule today (with the citizen's own max commute)."""
+    commute_km = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
+    return not eligibility.exclusions(citizen, placement, commute_km=commute_km,
+                                      max_km=float(citizen.max_commute_km), wanted_scheme=None, today=today)
+
+
+# ---------------------------------------------------------------------------------------------------
 # Feedback
 
 
