@@ -12,6 +12,7 @@ from core.config import Settings
 from core.db import create_pool
 from core.queue import configure_broker
 from employers.endpoints import router as employers_router
+from placements.endpoints import router as placements_router
 from taxonomy.endpoints import router as taxonomy_router
 from taxonomy.service import NormaliserProvider, require_loaded
 
@@ -60,5 +61,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(system.router)
     app.include_router(employers_router)
     app.include_router(citizens_router)
+    app.include_router(placements_router)
     app.include_router(taxonomy_router)
     return app

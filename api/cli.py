@@ -159,7 +159,7 @@ def taxonomy_load(
 
 @app.command("import")
 def import_command(
-    kind: Annotated[ImportKind, typer.Argument(help="employers, openings or citizens")],
+    kind: Annotated[ImportKind, typer.Argument(help="employers, openings, citizens, decisions, placements")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSONL file.")],
     report: Annotated[Path | None, typer.Option(help="Write rejected rows (line, reason) to this file.")] = None,
     infer: Annotated[bool, typer.Option(help="Infer ESCO codes from free text (tens of ms per row).")] = True,

@@ -36,7 +36,8 @@ async def _load_demo_data(pool: asyncpg.Pool, settings: Settings) -> None:
     out_dir = settings.data_dir / "demo-data"
     logger.info("generating demo data into %s", out_dir)
     generate(out_dir, jobcentres=DEMO_JOBCENTRES, citizens=DEMO_CITIZENS, employers=DEMO_EMPLOYERS, seed=DEMO_SEED)
-    for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS):
+    for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS, ImportKind.DECISIONS,
+                 ImportKind.PLACEMENTS):
         report = await import_file(pool, kind, out_dir / f"{kind.value}.jsonl", OPERATOR)
         logger.info("demo %s: %d written, %d rejected", kind, report.written, len(report.rejected))
 

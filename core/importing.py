@@ -18,6 +18,8 @@ from citizens.schemas import CitizenCreate
 from core.errors import BrobyggerError, field_errors
 from employers import service as employers
 from employers.schemas import EmployerCreate, OpeningImport
+from placements import service as placements
+from placements.schemas import DecisionImport, PlacementImport
 from taxonomy.normaliser import Normaliser
 from users.schemas import Principal
 
@@ -28,6 +30,8 @@ class ImportKind(StrEnum):
     EMPLOYERS = "employers"
     OPENINGS = "openings"
     CITIZENS = "citizens"
+    DECISIONS = "decisions"  # after citizens, employers and openings: rows name them by reference
+    PLACEMENTS = "placements"  # after decisions: rows name their decision by `decision_ref`
 
 
 Upsert = Callable[[asyncpg.Connection, Principal, Any, Normaliser | None], Awaitable[Any]]
@@ -35,6 +39,8 @@ _HANDLERS: dict[ImportKind, tuple[type[BaseModel], Upsert]] = {
     ImportKind.EMPLOYERS: (EmployerCreate, employers.upsert_employer),
     ImportKind.OPENINGS: (OpeningImport, employers.upsert_opening),
     ImportKind.CITIZENS: (CitizenCreate, citizens.upsert),
+    ImportKind.DECISIONS: (DecisionImport, placements.upsert_decision),
+    ImportKind.PLACEMENTS: (PlacementImport, placements.upsert_placement),
 }
 
 

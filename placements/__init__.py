@@ -1,0 +1,1 @@
+"""Placements: a citizen placed with an employer, and how it ended."""
