@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, comput
 from core.schemas import ExternalRef, StrictModel
 from core.validation import looks_like_cpr
 from core.vocab import Scheme
+from matching.schemas import AcceptReason, DeclineReason
 
 
 class Outcome(StrEnum):
@@ -40,29 +41,6 @@ class Decision(StrEnum):
 
     ACCEPTED = "accepted"
     DECLINED = "declined"
-
-
-class ReasonCode(StrEnum):
-    """Why a pair was accepted or declined (the suggestions table's CHECK lists the same codes)."""
-
-    SKILLS_MATCH = "skills_match"
-    MATCHES_WISHES = "matches_wishes"
-    CLOSE_TO_HOME = "close_to_home"
-    SUPPORTIVE_EMPLOYER = "supportive_employer"
-    TRY_OUT = "try_out"
-    LIMITATION_CONFLICT = "limitation_conflict"
-    TOO_FAR = "too_far"
-    HOURS_MISMATCH = "hours_mismatch"
-    SKILLS_MISMATCH = "skills_mismatch"
-    CITIZEN_NOT_INTERESTED = "citizen_not_interested"
-    EMPLOYER_DECLINED = "employer_declined"
-    TIMING = "timing"
-    OTHER = "other"
-
-
-ACCEPT_REASONS = frozenset({ReasonCode.SKILLS_MATCH, ReasonCode.MATCHES_WISHES, ReasonCode.CLOSE_TO_HOME,
-                            ReasonCode.SUPPORTIVE_EMPLOYER, ReasonCode.TRY_OUT})
-DECLINE_REASONS = frozenset(ReasonCode) - ACCEPT_REASONS
 
 
 def _plain_text(value: str) -> str:
@@ -154,15 +132,17 @@ class DecisionImport(HistoryRow):
     """A row of `decisions.jsonl`: a consultant's decision on a suggested pair; stored as a suggestion."""
 
     decision: Decision
-    reason_code: ReasonCode | None = None
+    reason_code: str | None = Field(
+        None, description="A decline reason (required when declined) or an accept reason (optional), as in "
+                          "matching's feedback.")
     decided_on: dt.date
 
     @model_validator(mode="after")
     def _reason_fits_decision(self) -> Self:
-        if self.decision is Decision.DECLINED and self.reason_code not in DECLINE_REASONS:
-            raise ValueError("reason_code: a declined pair needs one of " + ", ".join(sorted(DECLINE_REASONS)))
-        if self.decision is Decision.ACCEPTED and self.reason_code not in ACCEPT_REASONS | {None}:
-            raise ValueError("reason_code: an accepted pair takes one of " + ", ".join(sorted(ACCEPT_REASONS)))
+        if self.decision is Decision.DECLINED and self.reason_code not in set(DeclineReason):
+            raise ValueError("reason_code: a declined pair needs one of " + ", ".join(DeclineReason))
+        if self.decision is Decision.ACCEPTED and self.reason_code not in {*AcceptReason, None}:
+            raise ValueError("reason_code: an accepted pair takes one of " + ", ".join(AcceptReason))
         return self
 
 

@@ -253,7 +253,7 @@ async def upsert_decision(conn: asyncpg.Connection, principal: Principal, row: D
     values: dict[str, Any] = {
         "external_ref": row.external_ref, "citizen_id": pair.citizen["id"], "jobcentre_code": row.jobcentre_code,
         "employer_id": pair.employer_id, "opening_id": pair.opening_id, "scheme": row.scheme.value,
-        "state": row.decision.value, "reason_code": row.reason_code.value if row.reason_code else None,
+        "state": row.decision.value, "reason_code": row.reason_code,
         # Noon UTC keeps the calendar day in every Danish and European time zone.
         "decided_at": dt.datetime.combine(row.decided_on, dt.time(12), tzinfo=dt.UTC),
     }
