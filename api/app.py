@@ -12,6 +12,7 @@ from core.config import Settings
 from core.db import create_pool
 from core.queue import configure_broker
 from employers.endpoints import router as employers_router
+from matching.endpoints import router as matching_router
 from placements.endpoints import router as placements_router
 from taxonomy.endpoints import router as taxonomy_router
 from taxonomy.service import NormaliserProvider, require_loaded
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Brobygger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.vector_dims = {}
     app.state.normaliser = NormaliserProvider(
         encoder_name=settings.encoder if settings.taxonomy_dense else None,
         cache_dir=settings.data_dir / "cache" / "normaliser")
@@ -63,4 +65,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(citizens_router)
     app.include_router(placements_router)
     app.include_router(taxonomy_router)
+    app.include_router(matching_router)
     return app

@@ -2,7 +2,7 @@
 
 Every feature is a number about one (citizen, placement) pair, oriented so that its meaning is plain;
 `docs/features.md` describes each. No protected attribute (age, gender, ethnicity, diagnosis) is, or
-may become, a feature: `tests/scoring/test_features.py` checks these names and what they are built from.
+may become, a feature: `tests/matching/test_no_protected_attributes.py` checks these names and what they are built from.
 """
 
 from dataclasses import dataclass

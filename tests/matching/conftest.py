@@ -9,7 +9,6 @@ import pytest
 import redis.asyncio as aioredis
 
 from core.config import Settings
-
 from core.vocab import Role
 from tests.conftest import Actor
 from tests.factories import VALID_CVRS, citizen_body, employer_body, opening_body
