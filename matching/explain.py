@@ -135,26 +135,30 @@ def _reason_text(name: str, citizen: CitizenProfile, placement: Placement, facts
     return None
 
 
+def _hours(placement: Placement) -> str:
+    if placement.hours_min == placement.hours_max:
+        return f"{placement.hours_min}"
+    return f"{placement.hours_min}–{placement.hours_max}"
+
+
 def warnings_for(citizen: CitizenProfile, placement: Placement, facts: PairFacts, *, today: dt.date,
                  lang: Language) -> list[dict[str, str]]:
     da = lang == "da"
     found: list[tuple[str, str]] = []
+    hours = _hours(placement)
     if facts.hours_gap and placement.hours_min is not None:
         if placement.hours_min > citizen.hours_max:
-            text = (f"{placement.hours_min}–{placement.hours_max} timer/uge, borgeren ønsker højst "
-                    f"{citizen.hours_max}." if da else
-                    f"{placement.hours_min}–{placement.hours_max} hours/week, the citizen wants at most "
-                    f"{citizen.hours_max}.")
+            text = (f"{hours} timer/uge, borgeren ønsker højst {citizen.hours_max}." if da else
+                    f"{hours} hours/week, the citizen wants at most {citizen.hours_max}.")
         else:
             text = (f"Højst {placement.hours_max} timer/uge, borgeren ønsker mindst {citizen.hours_min}." if da
                     else f"At most {placement.hours_max} hours/week, the citizen wants at least {citizen.hours_min}.")
         found.append(("hours_mismatch", text))
     elif placement.hours_min is not None and placement.hours_min > citizen.hours_max:
         found.append(("hours_by_arrangement",
-                      f"{placement.hours_min}–{placement.hours_max} timer/uge; virksomheden tilbyder nedsat "
-                      "eller fleksibel tid, så aftal timetallet." if da else
-                      f"{placement.hours_min}–{placement.hours_max} hours/week; the employer offers reduced or "
-                      "flexible hours, so agree the hours."))
+                      f"{hours} timer/uge; virksomheden tilbyder nedsat eller fleksibel tid, så aftal timetallet."
+                      if da else f"{hours} hours/week; the employer offers reduced or flexible hours, so agree "
+                      "the hours."))
     if facts.commute_km > LONG_COMMUTE_SHARE * citizen.max_commute_km:
         found.append(("long_commute", (f"{round(facts.commute_km)} km er tæt på borgerens grænse på "
                                        f"{citizen.max_commute_km} km." if da else

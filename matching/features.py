@@ -92,8 +92,9 @@ _LEVEL_VALUE = {5: 1.0, 4: 0.75, 3: 0.5, 2: 0.25, 0: 0.0}
 
 
 def _cosine(left: np.ndarray | None, right: np.ndarray | None) -> float:
-    if left is None or right is None:
-        return 0.0
+    """Cosine of two unit vectors; NaN (unknown, which scorers treat as neutral) when one is missing."""
+    if left is None or right is None or len(left) != len(right):
+        return math.nan
     return float(np.dot(left, right))
 
 
@@ -104,7 +105,9 @@ def pair_facts(citizen: CitizenProfile, placement: Placement, *, scheme: Scheme,
     def put(name: str, value: float) -> None:
         values[FEATURE_INDEX[name]] = value
 
-    put("semantic_opening", _cosine(citizen.vector, placement.opening_vector))
+    # Without a posted opening the employer's profile is the placement's text.
+    placement_vector = placement.opening_vector if placement.opening_id is not None else placement.employer_vector
+    put("semantic_opening", _cosine(citizen.vector, placement_vector))
     put("semantic_employer", _cosine(citizen.vector, placement.employer_vector))
 
     level, matched_occupation = _best_occupation(

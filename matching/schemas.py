@@ -133,7 +133,7 @@ class Suggestion(BaseModel):
     origin: str
     score: float | None
     commute_km: float | None
-    features: dict[str, float]
+    features: dict[str, float | None] = Field(description="The pair's features (null: unknown, e.g. no vector yet).")
     reasons: list[Reason]
     warnings: list[Caveat]
     scorer_version: str

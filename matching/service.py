@@ -253,8 +253,7 @@ async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list
         "employer_id": item.placement.employer_id, "opening_id": item.placement.opening_id,
         "scheme": item.facts.scheme.value, "origin": origin, "score": item.score,
         "commute_km": round(item.facts.commute_km, 2),
-        "features": {name: round(float(value), 6) for name, value in zip(FEATURE_NAMES, item.facts.features,
-                                                                          strict=True)},
+        "features": _feature_json(item.facts.features),
         "reasons": text.reasons, "warnings": text.warnings, "scorer_version": engine.scorer.version,
         "input_hash": _pair_hash(item),
     } for (item, _), text in zip(chosen, explained, strict=True)]
@@ -271,6 +270,12 @@ async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list
             warnings=[Caveat.model_validate(warning) for warning in text.warnings],
             state=state, scorer_version=engine.scorer.version))
     return items
+
+
+def _feature_json(values: np.ndarray) -> dict[str, float | None]:
+    """Features as stored with a suggestion: NaN (unknown) becomes null."""
+    return {name: None if np.isnan(value) else round(float(value), 6)
+            for name, value in zip(FEATURE_NAMES, values, strict=True)}
 
 
 def _pair_hash(item: _Scored) -> str:

@@ -17,8 +17,10 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("semantic_opening", "cosine similarity of the citizen's profile text to the opening's text", -1, 1),
-    Feature("semantic_employer", "cosine similarity of the citizen's profile text to the employer's profile", -1, 1),
+    Feature("semantic_opening", "cosine similarity of the citizen's profile text to the placement's text (the "
+            "opening's, or the employer profile without one); NaN while a text is not encoded", -1, 1),
+    Feature("semantic_employer", "cosine similarity of the citizen's profile text to the employer's profile; "
+            "NaN while a text is not encoded", -1, 1),
     Feature("occupation_match", "1 same ESCO occupation, 0.75/0.5/0.25 same ISCO-08 4/3/2-digit group, else 0",
             0, 1),
     Feature("essential_skill_share", "share of the opening's essential skills the citizen has", 0, 1),
@@ -36,6 +38,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("freshness", "exp(-days since the opening or employer profile was last changed / 60)", 0, 1),
     Feature("posted_opening", "1 for a posted opening, 0 for an employer open to a scheme without one", 0, 1),
 )
+
+# Features that are NaN when unknown; scorers must treat NaN as neutral (no contribution).
+MAY_BE_MISSING: frozenset[str] = frozenset({"semantic_opening", "semantic_employer"})
 
 FEATURE_NAMES: tuple[str, ...] = tuple(feature.name for feature in FEATURES)
 FEATURE_INDEX: dict[str, int] = {name: index for index, name in enumerate(FEATURE_NAMES)}
