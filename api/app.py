@@ -7,6 +7,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from api import errors, system
+from batch.endpoints import router as batch_router
 from citizens.endpoints import router as citizens_router
 from core.config import Settings
 from core.db import create_pool
@@ -66,4 +67,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(placements_router)
     app.include_router(taxonomy_router)
     app.include_router(matching_router)
+    app.include_router(batch_router)
     return app
