@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+from api.batch_cli import batch_app, scheduler
 from api.runtime import infrastructure
 from api.worker import encode, worker
 from core.config import Settings, get_settings
@@ -195,6 +196,8 @@ def import_command(
 app.command("demo-data")(demo_data)
 app.command("worker")(worker)
 app.command("encode")(encode)
+app.command("scheduler")(scheduler)
+app.add_typer(batch_app, name="batch")
 
 
 def main() -> None:
