@@ -8,9 +8,11 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -32,6 +34,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_app = typer.Typer(help="Credentials for operators, staff and employers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(help="Users who sign in to the web pages with an email and a password.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 taxonomy_app = typer.Typer(help="ESCO, DISCO-08 and Danish labels.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
 console = Console(stderr=True)
@@ -73,6 +77,12 @@ def serve(
                 env=environment, start_new_session=True)
         address = f"http://{host or resolved.host}:{port or resolved.port}"
         console.print(f"[bold]Brobygger[/bold] on {address}  (API docs: {address}/docs)")
+        if demo:
+            from api.demo import demo_sign_ins
+
+            console.print(f"Web pages: {address}/log-ind  (demo sign-in: email and password)")
+            for line in demo_sign_ins(resolved):
+                console.print(f"  {line}", markup=False)
         try:
             uvicorn.run(create_app(resolved), host=host or resolved.host, port=port or resolved.port,
                         log_level=resolved.log_level.lower(), access_log=False)
@@ -135,6 +145,60 @@ def token_create(
                 raise typer.Exit(2) from error
             raise
     typer.echo(credential)
+
+
+Password = Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                       envvar="BROBYGGER_NEW_PASSWORD",
+                                       help="Asked for when left out (or BROBYGGER_NEW_PASSWORD).")]
+
+
+def _run_user_command(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[str]]) -> None:
+    async def run(resolved: Settings) -> str:
+        async with open_pool(resolved.database_url, max_size=1) as pool, transaction(pool) as conn:
+            return await work(conn)
+
+    from core.errors import BrobyggerError
+
+    with infrastructure(settings) as resolved:
+        try:
+            message = asyncio.run(run(resolved))
+        except BrobyggerError as error:
+            console.print(f"[red]{error.detail}[/red]", markup=True)
+            raise typer.Exit(2) from error
+    console.print(message, markup=False)
+
+
+@user_app.command("create")
+def user_create(
+    role: Annotated[Role, typer.Option(help="consultant, jobcentre_admin, employer or admin.")],
+    name: Annotated[str, typer.Option(help="The person's name, shown on the pages.")],
+    email: Annotated[str, typer.Option(help="What the person signs in with.")],
+    password: Password,
+    jobcentre: Annotated[int | None, typer.Option(help="Kommune code, for consultants and admins.")] = None,
+    employer: Annotated[uuid.UUID | None, typer.Option(help="Employer id, for the employer role.")] = None,
+) -> None:
+    """Create a user who signs in to the web pages with an email and a password."""
+
+    async def create(conn: asyncpg.Connection) -> str:
+        principal = await users.create_user(conn, name=name, role=role, email=email, jobcentre_code=jobcentre,
+                                            employer_id=employer, password=password)
+        return f"user {principal.user_id} ({role}) can sign in as {email}"
+
+    _run_user_command(_settings(), create)
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Option(help="The email of an existing, active user.")],
+    password: Password,
+) -> None:
+    """Set (or reset) a user's password for the web pages."""
+
+    async def set_password(conn: asyncpg.Connection) -> str:
+        principal = await users.set_password(conn, email, password)
+        return f"password set for {principal.name} ({principal.role})"
+
+    _run_user_command(_settings(), set_password)
 
 
 @taxonomy_app.command("load")

@@ -1,7 +1,10 @@
-"""Demo-ready defaults for `brobygger serve --demo`: demo users with printed tokens, and demo data."""
+"""Demo-ready defaults for `brobygger serve --demo`: demo users with tokens and web passwords, and demo data."""
 
 import datetime as dt
 import logging
+import secrets
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -12,7 +15,7 @@ from core.importing import ImportKind, import_file
 from core.vocab import Role
 from demo.generator import generate
 from users import service as users
-from users.schemas import OPERATOR
+from users.schemas import OPERATOR, Principal
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +23,13 @@ DEMO_JOBCENTRES = (101, 751)  # Københavns and Aarhus Kommune
 DEMO_CITIZENS = 2000
 DEMO_EMPLOYERS = 400
 DEMO_SEED = 1
+DEMO_EMAIL_DOMAIN = "demo.brobygger.dk"
+
+
+def _password() -> str:
+    # Random per demo database, written only to the 0600 credentials file: a demo left reachable on a
+    # network does not open with a password from the documentation.
+    return secrets.token_urlsafe(12)
 
 
 async def ensure_demo(settings: Settings) -> None:
@@ -44,24 +54,47 @@ async def _load_demo_data(pool: asyncpg.Pool, settings: Settings) -> None:
 
 async def _create_demo_users(pool: asyncpg.Pool, settings: Settings) -> None:
     config = users.TokenConfig(settings.token_secret.get_secret_value(), dt.timedelta(days=30))
-    lines = []
+    lines = ["# Bearer tokens for the API (paste into /docs -> Authorize)"]
+    sign_ins = ["", "# Web sign-in at /log-ind: email and password"]
+
+    async def create(conn: asyncpg.Connection, label: str, email_name: str, **user: Any) -> Principal:
+        email, password = f"{email_name}@{DEMO_EMAIL_DOMAIN}", _password()
+        principal = await users.create_user(conn, email=email, password=password, **user)
+        sign_ins.append(f"{label}: {email} {password}")
+        return principal
+
     async with transaction(pool) as conn:
         for jobcentre in DEMO_JOBCENTRES:
-            consultant = await users.create_user(conn, name=f"Demo konsulent {jobcentre}", role=Role.CONSULTANT,
-                                                 jobcentre_code=jobcentre)
+            consultant = await create(conn, f"consultant ({jobcentre})", f"konsulent.{jobcentre}",
+                                      name=f"Demo konsulent {jobcentre}", role=Role.CONSULTANT,
+                                      jobcentre_code=jobcentre)
             await citizens.assign_unassigned(conn, jobcentre, consultant.user_id)
             lines.append(f"consultant ({jobcentre}): {users.issue_token(consultant, config)}")
-        admin = await users.create_user(conn, name="Demo jobcenterleder", role=Role.JOBCENTRE_ADMIN,
-                                        jobcentre_code=DEMO_JOBCENTRES[0])
+        admin = await create(conn, f"jobcentre_admin ({DEMO_JOBCENTRES[0]})", f"jobcenterleder.{DEMO_JOBCENTRES[0]}",
+                             name="Demo jobcenterleder", role=Role.JOBCENTRE_ADMIN, jobcentre_code=DEMO_JOBCENTRES[0])
         lines.append(f"jobcentre_admin ({DEMO_JOBCENTRES[0]}): {users.issue_token(admin, config)}")
-        operator = await users.create_user(conn, name="Demo driftsansvarlig", role=Role.ADMIN)
+        operator = await create(conn, "admin", "drift", name="Demo driftsansvarlig", role=Role.ADMIN)
         lines.append(f"admin: {users.issue_token(operator, config)}")
         employer_id = await conn.fetchval("SELECT id FROM employers ORDER BY external_ref LIMIT 1")
         if employer_id is not None:
-            employer = await users.create_user(conn, name="Demo arbejdsgiver", role=Role.EMPLOYER,
-                                               employer_id=employer_id)
+            employer = await create(conn, "employer", "virksomhed", name="Demo arbejdsgiver", role=Role.EMPLOYER,
+                                    employer_id=employer_id)
             lines.append(f"employer ({employer_id}): {await users.create_api_key(conn, employer)}")
-    path = settings.data_dir / "demo-tokens.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = demo_credentials_path(settings)
+    path.write_text("\n".join(lines + sign_ins) + "\n", encoding="utf-8")
     path.chmod(0o600)
-    logger.info("demo users created; their bearer tokens are in %s", path)
+    logger.info("demo users created; their bearer tokens and web passwords are in %s", path)
+
+
+def demo_credentials_path(settings: Settings) -> Path:
+    return settings.data_dir / "demo-tokens.txt"
+
+
+def demo_sign_ins(settings: Settings) -> list[str]:
+    """The web sign-in lines of the demo credentials file (empty for a demo older than the web pages)."""
+    path = demo_credentials_path(settings)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    marker = next((number for number, line in enumerate(lines) if line.startswith("# Web sign-in")), None)
+    return [] if marker is None else [line for line in lines[marker + 1:] if line.strip()]

@@ -19,6 +19,15 @@ async def get_active_user(conn: asyncpg.Connection, user_id: uuid.UUID) -> async
     return await conn.fetchrow("SELECT * FROM users WHERE id = $1 AND active", user_id)
 
 
+async def get_active_user_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM users WHERE lower(email) = lower($1) AND active", email)
+
+
+async def set_password_hash(conn: asyncpg.Connection, user_id: uuid.UUID, password_hash: str) -> bool:
+    status: str = await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+    return status == "UPDATE 1"
+
+
 async def insert_api_key(conn: asyncpg.Connection, user_id: uuid.UUID, key_hash: str, prefix: str) -> None:
     await conn.execute("INSERT INTO api_keys (user_id, key_hash, prefix) VALUES ($1, $2, $3)",
                        user_id, key_hash, prefix)
