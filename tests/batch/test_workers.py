@@ -105,7 +105,7 @@ async def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
         for worker in workers:
             _stop(worker)
 
-    assert state == "done"
+    assert state == "done" and shard is not None
     async with pool.acquire() as conn:
         finished = await conn.fetchrow("SELECT steps_done, steps_total FROM batch_runs WHERE id = $1", run.id)
         retried = await conn.fetchrow("SELECT state, claims FROM batch_shards WHERE run_id = $1 AND stage = $2 "
