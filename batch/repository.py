@@ -59,6 +59,14 @@ async def get_run_for_week(conn: asyncpg.Connection, jobcentre_code: int, iso_we
     return row
 
 
+async def list_runs(conn: asyncpg.Connection, jobcentre_code: int, limit: int) -> list[asyncpg.Record]:
+    """The jobcentre's runs, the latest week first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT {_RUN_COLUMNS} FROM batch_runs WHERE jobcentre_code = $1 ORDER BY iso_week DESC, queued_at DESC "
+        "LIMIT $2", jobcentre_code, limit)
+    return rows
+
+
 async def insert_run(conn: asyncpg.Connection, *, jobcentre_code: int, iso_week: str, k: int, c: float,
                      shard_size: int, reference_date: dt.date, origin: str,
                      requested_by: uuid.UUID | None) -> asyncpg.Record | None:

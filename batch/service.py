@@ -598,6 +598,15 @@ async def get_run(conn: asyncpg.Connection, principal: Principal, run_id: uuid.U
     return run_model(await _readable_run(conn, principal, run_id))
 
 
+async def list_runs(conn: asyncpg.Connection, principal: Principal, jobcentre_code: int, *,
+                    limit: int = 20) -> list[BatchRun]:
+    """The jobcentre's runs, the latest week first: for its staff and for admins."""
+    if principal.role is not Role.ADMIN and (not principal.is_jobcentre_staff
+                                             or principal.jobcentre_code != jobcentre_code):
+        raise Forbidden("only staff of the jobcentre can see its batch runs")
+    return [run_model(row) for row in await repository.list_runs(conn, jobcentre_code, limit)]
+
+
 async def _done_run(conn: asyncpg.Connection, principal: Principal, run_id: uuid.UUID) -> asyncpg.Record:
     run = await _readable_run(conn, principal, run_id)
     if run["state"] != "done":
