@@ -19,6 +19,7 @@ COPY taxonomy taxonomy
 COPY embeddings embeddings
 COPY demo demo
 COPY migrations migrations
+COPY web web
 RUN pip install .
 
 RUN useradd --system --uid 10001 brobygger && mkdir /data && chown brobygger /data

@@ -17,6 +17,7 @@ from matching.endpoints import router as matching_router
 from placements.endpoints import router as placements_router
 from taxonomy.endpoints import router as taxonomy_router
 from taxonomy.service import NormaliserProvider, require_loaded
+from web import install as install_pages
 
 DESCRIPTION = """
 Brobygger helps company consultants (*virksomhedskonsulenter*) at Danish jobcentres find concrete
@@ -68,4 +69,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(taxonomy_router)
     app.include_router(matching_router)
     app.include_router(batch_router)
+    install_pages(app)
     return app
