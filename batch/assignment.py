@@ -6,8 +6,12 @@ The flow network: source → citizen (capacity k) → placement (capacity 1 per 
 −score) → sink (capacity = what the placement may still take), plus a free source → sink arc so that
 a citizen may get fewer than k. The minimum-cost flow maximises the total score of the chosen pairs;
 the constraint matrix of a bipartite b-matching is totally unimodular, so the flow is integral and
-optimal for the integer problem too. Pairs with a score of zero or less never raise the total and are
-never chosen.
+optimal for the integer problem too.
+
+Every candidate passed the hard rules, so every one is worth suggesting: when a scorer's scale reaches
+zero or below (the weighted baseline's is arbitrary: only the order of scores matters), all scores are
+shifted up by the same amount until the lowest is MIN_WEIGHT. With positive scores the objective is the
+total score itself.
 """
 
 from collections.abc import Sequence
@@ -19,6 +23,7 @@ from ortools.graph.python import min_cost_flow
 # Scores become integer costs in millionths: ties below that resolution are broken by the solver.
 COST_SCALE = 1_000_000
 SOLVER_NAME = "OR-Tools SimpleMinCostFlow (max-weight b-matching)"
+MIN_WEIGHT = 1e-3
 
 
 class SolverError(RuntimeError):
@@ -46,11 +51,20 @@ class Instance:
         return len(self.capacity)
 
 
+def objective_weights(scores: np.ndarray) -> np.ndarray:
+    """The scores, shifted up (all by the same amount) when the lowest is below MIN_WEIGHT."""
+    values = np.asarray(scores, dtype=np.float64)
+    if len(values) == 0:
+        return values
+    shifted: np.ndarray = values + max(0.0, MIN_WEIGHT - float(values.min()))
+    return shifted
+
+
 def assign(instance: Instance) -> np.ndarray:
     """A boolean mask of the chosen pairs: at most k per citizen, at most capacity per placement, with
-    the largest total score."""
+    the largest total of objective_weights (the total score when scores are positive)."""
     chosen = np.zeros(len(instance.score), dtype=bool)
-    weights = np.rint(np.asarray(instance.score, dtype=np.float64) * COST_SCALE).astype(np.int64)
+    weights = np.rint(objective_weights(instance.score) * COST_SCALE).astype(np.int64)
     usable = np.flatnonzero((weights > 0) & (instance.capacity[instance.placement] > 0))
     if len(usable) == 0 or instance.k <= 0:
         return chosen
@@ -94,8 +108,6 @@ def greedy(instance: Instance) -> np.ndarray:
     per_citizen = np.zeros(instance.citizens, dtype=np.int64)
     remaining = np.asarray(instance.capacity, dtype=np.int64).copy()
     for index in np.argsort(-np.asarray(instance.score), kind="stable"):
-        if instance.score[index] <= 0:
-            break
         citizen, placement = instance.citizen[index], instance.placement[index]
         if per_citizen[citizen] < instance.k and remaining[placement] > 0:
             chosen[index] = True
@@ -111,7 +123,7 @@ def top_k(instance: Instance) -> np.ndarray:
     taken = np.zeros(instance.citizens, dtype=np.int64)
     for index in order:
         citizen = instance.citizen[index]
-        if taken[citizen] < instance.k and instance.score[index] > 0:
+        if taken[citizen] < instance.k:
             chosen[index] = True
             taken[citizen] += 1
     return chosen
