@@ -96,11 +96,18 @@ def navigation(principal: Principal | None) -> list[tuple[str, str]]:
     return [("/virksomhed", "Virksomhedsprofil"), ("/virksomhed/opslag", "Opslag")]
 
 
+def current_section(path: str, items: list[tuple[str, str]]) -> str | None:
+    """The menu item a page belongs to: the longest menu path the page's path starts with."""
+    matches = [href for href, _ in items if path == href or path.startswith(href + "/")]
+    return max(matches, key=len) if matches else None
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> HTMLResponse:
     principal: Principal | None = getattr(request.state, "web_principal", None)
-    base = {"principal": principal, "csrf_token": session.current(request).csrf_token,
-            "navigation": navigation(principal), "path": request.url.path}
+    items = navigation(principal)
+    base = {"principal": principal, "csrf_token": session.current(request).csrf_token, "navigation": items,
+            "current": current_section(request.url.path, items)}
     response: HTMLResponse = templates.TemplateResponse(request, template, {**base, **(context or {})},
                                                         status_code=status_code)
     return response
