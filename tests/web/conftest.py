@@ -55,9 +55,8 @@ class Town:
                 Role.EMPLOYER: self.employer_user}[role]
 
 
-async def _person(conn: asyncpg.Connection, email: str, role: Role, **scope: Any) -> Person:
-    principal = await users.create_user(conn, name=f"{role.value.replace('_', ' ').title()} {email[:4]}", role=role,
-                                        email=email, password=PASSWORD, **scope)
+async def _person(conn: asyncpg.Connection, name: str, email: str, role: Role, **scope: Any) -> Person:
+    principal = await users.create_user(conn, name=name, role=role, email=email, password=PASSWORD, **scope)
     return Person(principal, email)
 
 
@@ -67,20 +66,22 @@ async def build_town(pool: asyncpg.Pool, *, citizens_count: int = 2) -> Town:
             name="Hansen Lager ApS", postcode="2650", capacity=0, external_ref="web-emp-1")))
         other_employer = await employers.create_employer(conn, OPERATOR, EmployerCreate.model_validate(
             employer_body(name="Bager Nielsen", cvr=VALID_CVRS[1], postcode="8000", external_ref="web-emp-2")))
-        consultant = await _person(conn, "konsulent@jobcenter.example", Role.CONSULTANT, jobcentre_code=JOBCENTRE)
+        consultant = await _person(conn, "Anna Jensen", "konsulent@jobcenter.example", Role.CONSULTANT,
+                                   jobcentre_code=JOBCENTRE)
         town = Town(
             consultant=consultant,
-            jobcentre_admin=await _person(conn, "leder@jobcenter.example", Role.JOBCENTRE_ADMIN,
+            jobcentre_admin=await _person(conn, "Lone Berg", "leder@jobcenter.example", Role.JOBCENTRE_ADMIN,
                                           jobcentre_code=JOBCENTRE),
-            admin=await _person(conn, "drift@brobygger.example", Role.ADMIN),
-            employer_user=await _person(conn, "mette@hansenlager.example", Role.EMPLOYER, employer_id=employer.id),
-            other_consultant=await _person(conn, "konsulent@aarhus.example", Role.CONSULTANT,
+            admin=await _person(conn, "Driften", "drift@brobygger.example", Role.ADMIN),
+            employer_user=await _person(conn, "Mette Hansen", "mette@hansenlager.example", Role.EMPLOYER,
+                                        employer_id=employer.id),
+            other_consultant=await _person(conn, "Ole Holm", "konsulent@aarhus.example", Role.CONSULTANT,
                                            jobcentre_code=OTHER_JOBCENTRE),
             employer=employer, other_employer=other_employer)
-        for number, title in enumerate(("Lagermedarbejder", "Pakkeriassistent")):
+        for number, (title, postcode) in enumerate((("Lagermedarbejder", "2650"), ("Pakkeriassistent", "2500"))):
             town.openings.append(await employers.create_opening(
                 conn, OPERATOR, employer.id, OpeningCreate.model_validate(warehouse_opening(
-                    title=title, external_ref=f"web-open-{number}"))))
+                    title=title, postcode=postcode, external_ref=f"web-open-{number}"))))
         town.foreign_opening = await employers.create_opening(
             conn, OPERATOR, other_employer.id, OpeningCreate.model_validate(warehouse_opening(
                 title="Bagerlærling", external_ref="web-open-x")))
@@ -88,8 +89,9 @@ async def build_town(pool: asyncpg.Pool, *, citizens_count: int = 2) -> Town:
             body = citizen_body(**warehouse_worker(reference=f"BRG-{number + 1:04d}",
                                                    consultant_id=str(consultant.principal.user_id)))
             town.citizens.append(await citizens.create(conn, consultant.principal, CitizenCreate.model_validate(body)))
-        town.foreign_citizen = await citizens.create(conn, town.other_consultant.principal, CitizenCreate.model_validate(
-            citizen_body(**warehouse_worker(reference="AAR-0001", postcode="8000"))))
+        foreign = citizen_body(**warehouse_worker(reference="AAR-0001", postcode="8000"))
+        town.foreign_citizen = await citizens.create(conn, town.other_consultant.principal,
+                                                     CitizenCreate.model_validate(foreign))
     return town
 
 

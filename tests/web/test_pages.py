@@ -75,7 +75,8 @@ async def test_a_form_without_the_sessions_csrf_token_changes_nothing(web: httpx
                                                                       pool: asyncpg.Pool) -> None:
     await sign_in(web, town.employer_user)
     for token in (None, "forged"):
-        data = {"name": "Overtaget ApS", "postcode": "2650", "capacity": "1", **({"csrf_token": token} if token else {})}
+        data = {"name": "Overtaget ApS", "postcode": "2650", "capacity": "1",
+                **({"csrf_token": token} if token else {})}
         response = await web.post("/virksomhed", data=data)
         assert response.status_code == 403
         assert "Formularen er udløbet" in response.text
@@ -147,7 +148,8 @@ async def test_declining_without_a_reason_asks_for_one_next_to_the_field(web: ht
     assert page.status_code == 200
     suggestion_id = re.findall(r'action="/konsulent/forslag/([0-9a-f-]+)/status"', page.text)[0]
     response = await web.post(f"/konsulent/forslag/{suggestion_id}/status", data={
-        "csrf_token": csrf_of(page.text), "state": "declined", "reason_code": "", "note": "Borgeren vil tænke over det"})
+        "csrf_token": csrf_of(page.text), "state": "declined", "reason_code": "",
+        "note": "Borgeren vil tænke over det"})
     assert response.status_code == 422
     assert "Vælg en begrundelse for afvisningen." in response.text
     assert ">Borgeren vil tænke over det</textarea>" in response.text
