@@ -62,3 +62,24 @@ async def test_cli_creates_a_user_and_resets_the_password(cli_environment: None,
         assert (await users.sign_in(conn, "bo@jobcenter.example", "andet kodeord!")).name == "Bo Holm"
     unknown = await _cli("user", "set-password", "--email", "ingen@example.dk", "--password", "x" * 12)
     assert unknown.exit_code == 2 and "no active user" in unknown.output
+
+
+async def test_demo_users_can_sign_in_with_the_printed_passwords(pool: asyncpg.Pool, settings) -> None:
+    from api.demo import _create_demo_users, demo_credentials_path, demo_sign_ins
+    from employers import service as employers
+    from employers.schemas import EmployerCreate
+    from tests.factories import employer_body
+    from users.schemas import OPERATOR
+
+    async with pool.acquire() as conn:
+        await employers.create_employer(conn, OPERATOR, EmployerCreate.model_validate(employer_body()))
+    await _create_demo_users(pool, settings)
+    lines = demo_sign_ins(settings)
+    roles = []
+    async with pool.acquire() as conn:
+        for line in lines:
+            credentials = line.split(": ")[1]
+            email, password = credentials.split()
+            roles.append((await users.sign_in(conn, email, password)).role.value)
+    assert sorted(roles) == ["admin", "consultant", "consultant", "employer", "jobcentre_admin"]
+    assert demo_credentials_path(settings).stat().st_mode & 0o077 == 0
