@@ -178,6 +178,7 @@ async def openings_page(request: Request, conn: Conn, principal: JobcentreStaff,
 async def candidates_page(
     request: Request, conn: Conn, principal: JobcentreStaff, engine: MatchEngine, opening_id: uuid.UUID,
     scheme: Annotated[str | None, Query(alias="ordning")] = None,
+    notice: Annotated[str | None, Query(alias="besked")] = None,
 ) -> Response:
     opening = await employers.get_opening(conn, principal, opening_id)
     employer = await employers.get_employer(conn, principal, opening.employer_id)
@@ -199,4 +200,4 @@ async def candidates_page(
             filters.message = danish_message(error.detail)
     return render(request, "consultant/candidates.html", {
         "title": f"Kandidater til {opening.title}", "opening": opening, "employer": employer,
-        "filters": filters, "ranked": ranked})
+        "filters": filters, "ranked": ranked, "notice": _notice(notice)})
