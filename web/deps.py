@@ -40,14 +40,6 @@ SECURITY_HEADERS = {
 }
 
 
-class PageResponse(Exception):
-    """Raised with a finished page: the request's transaction rolls back, the page is sent as it is."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__("page response")
-        self.response = response
-
-
 class SignInRequired(Exception):
     """No signed-in user: go to the sign-in page and come back."""
 
@@ -125,8 +117,6 @@ class WebRoute(APIRoute):
         async def page(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except PageResponse as done:
-                response = done.response
             except Exception as error:
                 response = page_for_error(request, error)
             session.write(request, response)
