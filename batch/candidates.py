@@ -5,28 +5,32 @@ taxonomy), and the engine's own rules, features and scorer on what is left.
 The pre-selection mirrors the live engine's retrieval (matching.service): every pair passing the
 coarse filters is evaluated when there are few; otherwise the nearest by profile text and the ones
 sharing an occupation group. Hard rules, features and scores come from the matching engine itself
-(`is_eligible`, `choose_scheme`, `facts_for`, the active scorer), so a batch score is a live score.
+(`is_eligible`, `choose_scheme`, `facts_for`, the active scorer), so a batch score is a live score;
+`matching.vectorised` computes the same rules and features as arrays where it is installed.
 """
 
 import datetime as dt
+import importlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
 from core.geography import EARTH_RADIUS_KM
 from core.vocab import SCHEMES_BY_TARGET_GROUP, Scheme
-from matching.features import PairFacts, choose_scheme
+from matching.features import choose_scheme
 from matching.profiles import CitizenProfile, Placement
 from matching.service import facts_for, is_eligible
 from scoring.base import Scorer
+from scoring.features import FEATURE_NAMES
 
 # Evaluate every coarse-eligible placement of a citizen up to this many; beyond it, the nearest by text
 # and by occupation group.
-EXACT_LIMIT = 120
-DENSE_K = 40
-TAXONOMY_K = 40
+EXACT_LIMIT = 60
+DENSE_K = 30
+TAXONOMY_K = 30
 # Citizens whose distances and text similarities are computed in one matrix product.
 CHUNK = 256
 # The pre-filter keeps placements up to this much beyond the commute limit; the hard rule decides.
@@ -110,17 +114,25 @@ def placement_key(placement: Placement) -> PlacementKey:
 class Candidate:
     citizen: CitizenProfile
     placement: Placement
-    facts: PairFacts
+    scheme: Scheme
     score: float
 
 
-def _distances(citizens: Sequence[CitizenProfile], index: PlacementIndex) -> np.ndarray:
-    """km from each citizen to each placement (haversine between postcode centres, as core.geography)."""
-    lat1 = np.radians(np.array([citizen.latitude for citizen in citizens]))[:, None]
-    lon1 = np.radians(np.array([citizen.longitude for citizen in citizens]))[:, None]
-    lat2, lon2 = index.postcode_radians[:, 0][None, :], index.postcode_radians[:, 1][None, :]
+def great_circle_matrix(latitudes: np.ndarray, longitudes: np.ndarray, to_latitudes: np.ndarray,
+                        to_longitudes: np.ndarray) -> np.ndarray:
+    """km between every pair of points (degrees): the haversine of core.geography, vectorised."""
+    lat1, lon1 = np.radians(latitudes)[:, None], np.radians(longitudes)[:, None]
+    lat2, lon2 = np.radians(to_latitudes)[None, :], np.radians(to_longitudes)[None, :]
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    by_postcode = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return km
+
+
+def _distances(citizens: Sequence[CitizenProfile], index: PlacementIndex) -> np.ndarray:
+    """km from each citizen to each placement (between postcode centres)."""
+    by_postcode = great_circle_matrix(
+        np.array([citizen.latitude for citizen in citizens]), np.array([citizen.longitude for citizen in citizens]),
+        np.degrees(index.postcode_radians[:, 0]), np.degrees(index.postcode_radians[:, 1]))
     distances: np.ndarray = by_postcode[:, index.postcode_of]
     return distances
 
@@ -176,36 +188,94 @@ def preselect(citizen: CitizenProfile, distances: np.ndarray, similarities: np.n
     return np.unique(np.concatenate(picked))
 
 
-def score_citizens(citizens: Sequence[CitizenProfile], index: PlacementIndex, scorer: Scorer, today: dt.date,
-                   keep: int) -> list[Candidate]:
-    """The `keep` best eligible placements per citizen, scored by `scorer`; citizens are taken in
-    chunks so the distance and similarity matrices stay small."""
-    found: list[Candidate] = []
-    for start in range(0, len(citizens), CHUNK):
+def preselected_pairs(citizens: Sequence[CitizenProfile], index: PlacementIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(citizen position, placement position) of every pair worth evaluating, citizen by citizen; the
+    distance and similarity matrices are built per CHUNK citizens so they stay small."""
+    citizen_rows: list[np.ndarray] = []
+    placement_rows: list[np.ndarray] = []
+    for start in range(0, len(citizens) if len(index) else 0, CHUNK):
         chunk = citizens[start:start + CHUNK]
-        if not len(index):
-            break
         distances = _distances(chunk, index)
         similarities, usable = _similarities(chunk, index)
-        pairs: list[tuple[CitizenProfile, Placement, PairFacts]] = []
         for row, citizen in enumerate(chunk):
             row_similarities = similarities[row] if similarities is not None and usable[row] else None
-            for position in preselect(citizen, distances[row], row_similarities, index):
-                placement = index.placements[position]
-                if not is_eligible(citizen, placement, today):
-                    continue
-                scheme = choose_scheme(citizen, placement, None)
-                if scheme is None:
-                    continue
-                pairs.append((citizen, placement, facts_for(citizen, placement, scheme, today)))
-        if not pairs:
+            positions = preselect(citizen, distances[row], row_similarities, index)
+            citizen_rows.append(np.full(len(positions), start + row, dtype=np.int64))
+            placement_rows.append(positions.astype(np.int64))
+    if not citizen_rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(citizen_rows), np.concatenate(placement_rows)
+
+
+Evaluated = tuple[np.ndarray, np.ndarray, list[Scheme], np.ndarray]
+
+
+def evaluate_pairwise(citizens: Sequence[CitizenProfile], index: PlacementIndex, citizen_rows: np.ndarray,
+                      placement_rows: np.ndarray, today: dt.date) -> Evaluated:
+    """The eligible pairs with their scheme and features, one pair at a time through the engine's own
+    `is_eligible`, `choose_scheme` and `facts_for`."""
+    kept: list[int] = []
+    schemes: list[Scheme] = []
+    features: list[np.ndarray] = []
+    for number, (row, position) in enumerate(zip(citizen_rows, placement_rows, strict=True)):
+        citizen, placement = citizens[row], index.placements[position]
+        if not is_eligible(citizen, placement, today):
             continue
-        scores = scorer.score(np.vstack([facts.features for _, _, facts in pairs]))
-        by_citizen: dict[uuid.UUID, list[Candidate]] = {}
-        for (citizen, placement, facts), score in zip(pairs, scores, strict=True):
-            by_citizen.setdefault(citizen.id, []).append(Candidate(citizen, placement, facts, float(score)))
-        for citizen in chunk:
-            ranked = sorted(by_citizen.get(citizen.id, []),
-                            key=lambda item: (-round(item.score, 9), item.placement.key))
-            found.extend(ranked[:keep])
-    return found
+        scheme = choose_scheme(citizen, placement, None)
+        if scheme is None:
+            continue
+        kept.append(number)
+        schemes.append(scheme)
+        features.append(facts_for(citizen, placement, scheme, today).features)
+    taken = np.array(kept, dtype=np.int64)
+    matrix = np.vstack(features) if features else np.zeros((0, len(FEATURE_NAMES)))
+    return citizen_rows[taken], placement_rows[taken], schemes, matrix
+
+
+def evaluate_vectorised(citizens: Sequence[CitizenProfile], index: PlacementIndex, citizen_rows: np.ndarray,
+                        placement_rows: np.ndarray, today: dt.date) -> Evaluated:
+    """The same as evaluate_pairwise, with matching.vectorised: the profiles are encoded once per call
+    (only the placements some citizen reaches), then rules, schemes and features are array expressions."""
+    vectorised = _vectorised()
+    assert vectorised is not None
+    used = np.unique(placement_rows)
+    placements = [index.placements[position] for position in used]
+    local = np.searchsorted(used, placement_rows)
+    encoded = vectorised.encode_profiles(citizens, placements)
+    passes = vectorised.eligible(encoded, citizens, placements, citizen_rows, local, today)
+    citizen_rows, placement_rows, local = citizen_rows[passes], placement_rows[passes], local[passes]
+    codes = vectorised.choose_schemes(encoded, citizen_rows, local)
+    shared = codes != vectorised.NO_SCHEME
+    citizen_rows, placement_rows, local = citizen_rows[shared], placement_rows[shared], local[shared]
+    codes = codes[shared]
+    matrix = vectorised.pair_features(encoded, citizen_rows, local, codes, today)
+    return citizen_rows, placement_rows, [vectorised.SCHEMES[code] for code in codes], matrix
+
+
+def _vectorised() -> ModuleType | None:
+    """matching.vectorised where this installation has it (the per-pair functions are the fallback)."""
+    try:
+        return importlib.import_module("matching.vectorised")
+    except ImportError:
+        return None
+
+
+def score_citizens(citizens: Sequence[CitizenProfile], index: PlacementIndex, scorer: Scorer, today: dt.date,
+                   keep: int, *, pairwise: bool = False) -> list[Candidate]:
+    """The `keep` best eligible placements per citizen, scored by `scorer` (ties by placement key).
+    `pairwise` evaluates pair by pair even where the vectorised features are available."""
+    citizen_rows, placement_rows = preselected_pairs(citizens, index)
+    if not len(citizen_rows):
+        return []
+    evaluate = evaluate_pairwise if pairwise or _vectorised() is None else evaluate_vectorised
+    citizen_rows, placement_rows, schemes, matrix = evaluate(citizens, index, citizen_rows, placement_rows, today)
+    if not len(citizen_rows):
+        return []
+    scores = np.asarray(scorer.score(matrix), dtype=np.float64)
+    # Placements are sorted by key, so their position breaks ties as the live ranking does.
+    order = np.lexsort((placement_rows, -np.round(scores, 9), citizen_rows))
+    ordered_citizens = citizen_rows[order]
+    first = np.searchsorted(ordered_citizens, ordered_citizens, side="left")
+    chosen = order[(np.arange(len(order)) - first) < keep]
+    return [Candidate(citizens[citizen_rows[pair]], index.placements[placement_rows[pair]], schemes[pair],
+                      float(scores[pair])) for pair in chosen]

@@ -27,7 +27,7 @@ import numpy as np
 
 from audit import repository as audit
 from batch import assignment, export, repository
-from batch.candidates import PlacementIndex, build_index, placement_key, score_citizens
+from batch.candidates import PlacementIndex, build_index, great_circle_matrix, placement_key, score_citizens
 from batch.schemas import (
     MAX_WEEKS_AHEAD,
     MAX_WEEKS_BACK,
@@ -50,7 +50,6 @@ from batch.schemas import (
 from core.cache import Cache
 from core.db import transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.geography import great_circle_km
 from core.pagination import encode_cursor
 from core.schemas import Page
 from core.vocab import Role, Scheme
@@ -231,7 +230,7 @@ async def _engine(conn: asyncpg.Connection, encoder: str, today: dt.date) -> Eng
     return Engine(encoder_id=key, dims=dims, scorer=await _active_scorer(conn), cache=Cache(None, ""), today=today)
 
 
-_postcodes: dict[str, tuple[float, float]] = {}
+_postcodes: list[tuple[str, float, float]] = []
 
 
 async def _placement_ids(conn: asyncpg.Connection, jobcentre_code: int,
@@ -239,18 +238,19 @@ async def _placement_ids(conn: asyncpg.Connection, jobcentre_code: int,
     """Open openings, and employers open to a scheme without one, within reach of any of the jobcentre's
     active citizens (by each postcode's longest accepted commute)."""
     if not _postcodes:
-        _postcodes.update({row["postcode"]: (row["latitude"], row["longitude"])
-                           for row in await repository.postcode_points(conn)})
-    reachable: set[str] = set()
-    for row in await repository.citizen_reach(conn, jobcentre_code):
-        if row["postcode"] not in _postcodes:
-            continue
-        latitude, longitude = _postcodes[row["postcode"]]
-        reachable |= {code for code, (lat, lon) in _postcodes.items()
-                      if great_circle_km(latitude, longitude, lat, lon) <= row["max_commute_km"] + 1}
-    if not reachable:
+        _postcodes.extend((row["postcode"], row["latitude"], row["longitude"])
+                          for row in await repository.postcode_points(conn))
+    position = {code: number for number, (code, _, _) in enumerate(_postcodes)}
+    reach = [row for row in await repository.citizen_reach(conn, jobcentre_code) if row["postcode"] in position]
+    if not reach:
         return [], []
-    postcodes, schemes = sorted(reachable), [scheme.value for scheme in Scheme]
+    latitudes = np.array([latitude for _, latitude, _ in _postcodes])
+    longitudes = np.array([longitude for _, _, longitude in _postcodes])
+    homes = np.array([position[row["postcode"]] for row in reach])
+    km = great_circle_matrix(latitudes[homes], longitudes[homes], latitudes, longitudes)
+    limits = np.array([row["max_commute_km"] + 1 for row in reach], dtype=np.float64)[:, None]
+    postcodes = [_postcodes[number][0] for number in np.flatnonzero((km <= limits).any(axis=0))]
+    schemes = [scheme.value for scheme in Scheme]
     openings = await matching_repository.opening_ids(conn, postcodes, today, schemes)
     employers = await matching_repository.employer_ids_without_openings(conn, postcodes, today, schemes)
     return openings, employers
@@ -401,7 +401,7 @@ async def _score(conn: asyncpg.Connection, run: asyncpg.Record, engine: Engine,
     active = [citizens[citizen_id] for citizen_id in sorted(citizens, key=str) if citizens[citizen_id].active]
     keep = max(MIN_CANDIDATES, CANDIDATES_PER_SUGGESTION * run["k"])
     found = await asyncio.to_thread(score_citizens, active, index, engine.scorer, engine.today, keep)
-    return [(item.citizen.id, item.placement.employer_id, item.placement.opening_id, item.facts.scheme.value,
+    return [(item.citizen.id, item.placement.employer_id, item.placement.opening_id, item.scheme.value,
              item.score, item.placement.free_slots) for item in found]
 
 
