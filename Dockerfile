@@ -13,6 +13,8 @@ COPY users users
 COPY audit audit
 COPY employers employers
 COPY citizens citizens
+COPY placements placements
+COPY batch batch
 COPY matching matching
 COPY scoring scoring
 COPY taxonomy taxonomy

@@ -38,3 +38,12 @@ def test_the_cli_lists_its_commands() -> None:
     assert result.exit_code == 0
     for command in ("serve", "db", "token", "import", "taxonomy", "demo-data"):
         assert command in result.output
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    import re
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    copied = set(re.findall(r"^COPY (\w+) \1$", (ROOT / "Dockerfile").read_text(), flags=re.MULTILINE))
+    assert {pattern.rstrip("*") for pattern in packages} <= copied
