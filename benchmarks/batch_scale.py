@@ -104,9 +104,10 @@ async def floor(settings: Settings) -> dict[str, float]:
         openings = await conn.fetch("SELECT embedding FROM text_vectors WHERE entity_kind = 'opening'")
     left = np.vstack([row["embedding"].to_numpy() for row in citizens]).astype(np.float32)
     right = np.vstack([row["embedding"].to_numpy() for row in openings]).astype(np.float32)
+    rows = max(64, min(2048, 50_000_000 // max(len(right), 1)))  # a block of scores stays near 200 MB
     started = time.perf_counter()
-    for start in range(0, len(left), 2048):
-        block = left[start:start + 2048] @ right.T
+    for start in range(0, len(left), rows):
+        block = left[start:start + rows] @ right.T
         np.argpartition(-block, TOP, axis=1)[:, :TOP]
     seconds = time.perf_counter() - started
     return {"floor_seconds": round(seconds, 1), "floor_citizens": len(left), "floor_openings": len(right)}
