@@ -6,20 +6,19 @@ The pre-selection mirrors the live engine's retrieval (matching.service): every 
 coarse filters is evaluated when there are few; otherwise the nearest by profile text and the ones
 sharing an occupation group. Hard rules, features and scores come from the matching engine itself
 (`is_eligible`, `choose_scheme`, `facts_for`, the active scorer), so a batch score is a live score;
-`matching.vectorised` computes the same rules and features as arrays where it is installed.
+`matching.vectorised` computes the same rules and features as arrays for a whole shard.
 """
 
 import datetime as dt
-import importlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 
 from core.geography import EARTH_RADIUS_KM
 from core.vocab import SCHEMES_BY_TARGET_GROUP, Scheme
+from matching import vectorised
 from matching.features import choose_scheme
 from matching.profiles import CitizenProfile, Placement
 from matching.service import facts_for, is_eligible
@@ -236,8 +235,6 @@ def evaluate_vectorised(citizens: Sequence[CitizenProfile], index: PlacementInde
                         placement_rows: np.ndarray, today: dt.date) -> Evaluated:
     """The same as evaluate_pairwise, with matching.vectorised: the profiles are encoded once per call
     (only the placements some citizen reaches), then rules, schemes and features are array expressions."""
-    vectorised = _vectorised()
-    assert vectorised is not None
     used = np.unique(placement_rows)
     placements = [index.placements[position] for position in used]
     local = np.searchsorted(used, placement_rows)
@@ -252,22 +249,15 @@ def evaluate_vectorised(citizens: Sequence[CitizenProfile], index: PlacementInde
     return citizen_rows, placement_rows, [vectorised.SCHEMES[code] for code in codes], matrix
 
 
-def _vectorised() -> ModuleType | None:
-    """matching.vectorised where this installation has it (the per-pair functions are the fallback)."""
-    try:
-        return importlib.import_module("matching.vectorised")
-    except ImportError:
-        return None
-
-
 def score_citizens(citizens: Sequence[CitizenProfile], index: PlacementIndex, scorer: Scorer, today: dt.date,
                    keep: int, *, pairwise: bool = False) -> list[Candidate]:
     """The `keep` best eligible placements per citizen, scored by `scorer` (ties by placement key).
-    `pairwise` evaluates pair by pair even where the vectorised features are available."""
+    `pairwise` evaluates pair by pair with the engine's functions (the reference the vectorised path is
+    tested against)."""
     citizen_rows, placement_rows = preselected_pairs(citizens, index)
     if not len(citizen_rows):
         return []
-    evaluate = evaluate_pairwise if pairwise or _vectorised() is None else evaluate_vectorised
+    evaluate = evaluate_pairwise if pairwise else evaluate_vectorised
     citizen_rows, placement_rows, schemes, matrix = evaluate(citizens, index, citizen_rows, placement_rows, today)
     if not len(citizen_rows):
         return []

@@ -35,8 +35,6 @@ async def _world(place: Jobcentre) -> None:
 async def test_vectorised_and_pairwise_evaluation_agree(jobcentre: Jobcentre, pool: asyncpg.Pool,
                                                         monkeypatch: pytest.MonkeyPatch, exact_limit: int) -> None:
     every_pair = exact_limit == candidates.EXACT_LIMIT
-    if candidates._vectorised() is None:
-        pytest.skip("matching.vectorised is not installed")
     monkeypatch.setattr(candidates, "EXACT_LIMIT", exact_limit)
     monkeypatch.setattr(candidates, "TAXONOMY_K", 2)
     await _world(jobcentre)
