@@ -84,7 +84,7 @@ async def match_engine(conn: Conn, request: Request) -> Engine:
         found = await embeddings_repository.dimension(conn, encoder)
         if found is not None:
             dims[encoder] = found
-    return Engine(encoder_id=encoder, dims=dims.get(encoder), scorer=active_scorer(),
+    return Engine(encoder_id=encoder, dims=dims.get(encoder), scorer=await active_scorer(conn),
                   cache=Cache(request.app.state.redis, f"{settings.redis_prefix}cache:"),
                   today=dt.datetime.now(COPENHAGEN).date())
 

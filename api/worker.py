@@ -28,7 +28,7 @@ from embeddings.tasks import enqueue_sync
 from taxonomy.encoders import get_encoder
 
 # Modules that declare jobs; the worker processes import them after the broker is configured.
-JOB_MODULES: tuple[str, ...] = ("embeddings.tasks", "batch.tasks")
+JOB_MODULES: tuple[str, ...] = ("embeddings.tasks", "batch.tasks", "scoring.tasks")
 
 console = Console(stderr=True)
 LOG_FORMAT = "[%(asctime)s] [PID %(process)d] [%(threadName)s] [%(name)s] [%(levelname)s] %(message)s"
