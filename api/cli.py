@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from api.batch_cli import batch_app, scheduler
+from api.model_cli import model_app
 from api.runtime import infrastructure
 from api.worker import encode, worker
 from core.config import Settings, get_settings
@@ -262,6 +263,7 @@ app.command("worker")(worker)
 app.command("encode")(encode)
 app.command("scheduler")(scheduler)
 app.add_typer(batch_app, name="batch")
+app.add_typer(model_app, name="model")
 
 
 def main() -> None:
