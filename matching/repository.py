@@ -68,6 +68,19 @@ async def citizen_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str
     return [row["entity_id"] for row in rows]
 
 
+async def nearest_among(conn: asyncpg.Connection, kind: str, encoder_id: str, query: np.ndarray,
+                        entity_ids: Sequence[uuid.UUID], limit: int) -> list[uuid.UUID]:
+    """The `limit` entities among `entity_ids` nearest the query vector, by exact cosine distance over
+    the primary key (no HNSW: exact and fast while the id list is a few thousand)."""
+    rows = await conn.fetch(
+        """SELECT v.entity_id FROM text_vectors v
+           WHERE v.entity_kind = $1 AND v.encoder_id = $2 AND v.entity_id = ANY($3::uuid[])
+             AND vector_dims(v.embedding) = vector_dims($4::vector)
+           ORDER BY v.embedding <=> $4::vector, v.entity_id LIMIT $5""",
+        kind, encoder_id, list(entity_ids), query, limit)
+    return [row["entity_id"] for row in rows]
+
+
 async def citizen_ids_by_occupation(conn: asyncpg.Connection, candidate_ids: Sequence[uuid.UUID],
                                     occupation_uris: Sequence[str], limit: int) -> list[uuid.UUID]:
     """Citizens among `candidate_ids` who worked in, wish for, or were inferred to one of the occupations."""
@@ -97,14 +110,6 @@ async def postcode_points(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return rows
 
 
-async def count_openings(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
-                         schemes: Sequence[str]) -> int:
-    count: int = await conn.fetchval(
-        f"SELECT count(*) FROM openings o JOIN employers e ON e.id = o.employer_id WHERE {_OPENING_FILTER}",
-        list(postcodes), today, list(schemes))
-    return count
-
-
 async def opening_ids(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
                       schemes: Sequence[str], *, include_unavailable: bool = False) -> list[uuid.UUID]:
     """Openings in the postcodes; only open, unexpired ones of active employers with a shared scheme
@@ -131,42 +136,43 @@ async def opening_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str
     return [row["id"] for row in rows]
 
 
-async def opening_ids_by_taxonomy(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
-                                  schemes: Sequence[str], occupation_uris: Sequence[str],
-                                  isco_groups: Sequence[str], skill_uris: Sequence[str],
-                                  limit: int, *, include_unavailable: bool = False) -> list[uuid.UUID]:
-    """Coarse-eligible openings (any in the area with `include_unavailable`) for the citizen's
-    occupations, related ISCO groups (3 digits) or skills, exact occupations first."""
+async def opening_ids_by_taxonomy(conn: asyncpg.Connection, candidate_ids: Sequence[uuid.UUID],
+                                  occupation_uris: Sequence[str], isco_groups: Sequence[str],
+                                  skill_uris: Sequence[str], limit: int) -> list[uuid.UUID]:
+    """Openings among `candidate_ids` for the citizen's occupations, related ISCO groups (3 digits) or
+    essential skills, exact occupations first."""
     rows = await conn.fetch(
-        f"""WITH candidate AS (
+        """WITH candidate AS (
                 SELECT o.id, coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
                        o.skills
-                FROM openings o JOIN employers e ON e.id = o.employer_id
-                WHERE {_AREA_ONLY if include_unavailable else _OPENING_FILTER})
+                FROM openings o WHERE o.id = ANY($1::uuid[]))
             SELECT c.id FROM candidate c LEFT JOIN occupations occ ON occ.uri = c.occupation_uri
-            WHERE c.occupation_uri = ANY($4::text[]) OR left(occ.isco_group, 3) = ANY($5::text[])
+            WHERE c.occupation_uri = ANY($2::text[]) OR left(occ.isco_group, 3) = ANY($3::text[])
                OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.skills) AS s
-                          WHERE s->>'uri' = ANY($6::text[]) AND coalesce((s->>'essential')::boolean, true))
-            ORDER BY (c.occupation_uri = ANY($4::text[])) DESC, (left(occ.isco_group, 3) = ANY($5::text[])) DESC,
+                          WHERE s->>'uri' = ANY($4::text[]) AND coalesce((s->>'essential')::boolean, true))
+            ORDER BY (c.occupation_uri = ANY($2::text[])) DESC, (left(occ.isco_group, 3) = ANY($3::text[])) DESC,
                      c.id
-            LIMIT $7""",
-        list(postcodes), today, list(schemes), list(occupation_uris), list(isco_groups), list(skill_uris), limit)
+            LIMIT $5""",
+        list(candidate_ids), list(occupation_uris), list(isco_groups), list(skill_uris), limit)
     return [row["id"] for row in rows]
 
 
 async def employer_ids_without_openings(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
-                                        schemes: Sequence[str], *,
+                                        schemes: Sequence[str], *, near: tuple[float, float] | None = None,
+                                        limit: int | None = None,
                                         include_unavailable: bool = False) -> list[uuid.UUID]:
-    """Employers in the postcodes open to a shared scheme (other than an ordinary job) with no open opening."""
+    """Employers in the postcodes open to a shared scheme (other than an ordinary job) with no open
+    opening; with `near` and `limit`, the `limit` nearest to that point."""
+    latitude, longitude = near if near is not None else (None, None)
     active = "true" if include_unavailable else _EMPLOYER_ACTIVE
     rows = await conn.fetch(
-        f"""SELECT e.id FROM employers e
+        f"""SELECT e.id FROM employers e JOIN postcodes p ON p.postcode = e.postcode
             WHERE e.postcode = ANY($1::text[]) AND {active}
               AND e.schemes && array_remove($3::text[], 'ordinary')
               AND NOT EXISTS (SELECT 1 FROM openings o WHERE o.employer_id = e.id AND o.status = 'open'
                               AND (o.expires_on IS NULL OR o.expires_on >= $2))
-            ORDER BY e.id""",
-        list(postcodes), today, list(schemes))
+            ORDER BY great_circle_km(p.latitude, p.longitude, $4::float8, $5::float8), e.id LIMIT $6::integer""",
+        list(postcodes), today, list(schemes), latitude, longitude, limit)
     return [row["id"] for row in rows]
 
 

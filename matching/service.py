@@ -48,8 +48,13 @@ from users.schemas import Principal
 # At most this many coarse-eligible pairs are all scored (exact retrieval); beyond it the nearest by
 # text (HNSW) and the taxonomy candidates are scored (approximate retrieval).
 EXACT_LIMIT = 600
+# Up to this many coarse-eligible ids the nearest by text are found by exact distances over the
+# primary key; beyond it by the HNSW index.
+EXACT_SEARCH_LIMIT = 5000
 DENSE_K = 200
 TAXONOMY_K = 200
+# Employers open to a scheme without an opening: the nearest this many are scored.
+EMPLOYER_K = 150
 EXCLUDED_SHOWN = 25
 EXPERIENCE_YEARS_FOR_SKILLS = 1.0
 NEED_OFFER_FLAGS = {Need.MENTOR: "offers_mentor", Need.GRADUAL_START: "offers_gradual_start",
@@ -358,18 +363,20 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
                                      f"'{citizen.target_group.value}', schemes {', '.join(sorted(allowed))})")
     postcodes = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max_km)
     opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes, taxonomy)
-    employer_ids = await repository.employer_ids_without_openings(conn, postcodes, engine.today, schemes)
+    employer_ids = await repository.employer_ids_without_openings(
+        conn, postcodes, engine.today, schemes, near=(citizen.latitude, citizen.longitude), limit=EMPLOYER_K)
     excluded_ids: list[uuid.UUID] = []
     excluded_employers: list[uuid.UUID] = []
     if query.include_excluded:
         wide = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max(2 * max_km, max_km + 10))
         every_scheme = [scheme.value for scheme in Scheme]
+        in_area = await repository.opening_ids(conn, wide, engine.today, every_scheme, include_unavailable=True)
         excluded_ids = await repository.opening_ids_by_taxonomy(
-            conn, wide, engine.today, every_scheme, sorted(citizen.occupations | citizen.wished_occupations),
-            sorted({group[:3] for group in citizen.occupations.values()}), sorted(citizen.skill_uris),
-            TAXONOMY_K, include_unavailable=True)
+            conn, in_area, sorted(citizen.occupations | citizen.wished_occupations),
+            sorted({group[:3] for group in citizen.occupations.values()}), sorted(citizen.skill_uris), TAXONOMY_K)
         excluded_employers = await repository.employer_ids_without_openings(
-            conn, wide, engine.today, every_scheme, include_unavailable=True)
+            conn, wide, engine.today, every_scheme, near=(citizen.latitude, citizen.longitude), limit=EMPLOYER_K,
+            include_unavailable=True)
     placements = await _load_placements(conn, engine, taxonomy, sorted(set(opening_ids) | set(excluded_ids), key=str),
                                         sorted(set(employer_ids) | set(excluded_employers), key=str), citizen.id)
     eligible: list[tuple[CitizenProfile, Placement, PairFacts]] = []
@@ -400,17 +407,21 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
     """Every coarse-eligible opening when there are few; else the nearest by text and by taxonomy."""
     if not postcodes or not schemes:
         return [], "exact"
-    count = await repository.count_openings(conn, postcodes, engine.today, schemes)
-    if count <= EXACT_LIMIT:
-        return await repository.opening_ids(conn, postcodes, engine.today, schemes), "exact"
+    eligible = await repository.opening_ids(conn, postcodes, engine.today, schemes)
+    if len(eligible) <= EXACT_LIMIT:
+        return eligible, "exact"
     found: set[uuid.UUID] = set()
     if citizen.vector is not None and engine.dims == len(citizen.vector):
-        found |= set(await repository.opening_ids_dense(conn, engine.dims, engine.encoder_id, citizen.vector,
-                                                        postcodes, engine.today, schemes, DENSE_K))
+        if len(eligible) <= EXACT_SEARCH_LIMIT:
+            found |= set(await repository.nearest_among(conn, "opening", engine.encoder_id, citizen.vector,
+                                                        eligible, DENSE_K))
+        else:
+            found |= set(await repository.opening_ids_dense(conn, engine.dims, engine.encoder_id, citizen.vector,
+                                                            postcodes, engine.today, schemes, DENSE_K))
     occupations = sorted(citizen.occupations | citizen.wished_occupations)
     groups = sorted({group[:3] for group in (citizen.occupations | citizen.wished_occupations).values()})
-    found |= set(await repository.opening_ids_by_taxonomy(conn, postcodes, engine.today, schemes, occupations,
-                                                          groups, sorted(citizen.skill_uris), TAXONOMY_K))
+    found |= set(await repository.opening_ids_by_taxonomy(conn, eligible, occupations, groups,
+                                                          sorted(citizen.skill_uris), TAXONOMY_K))
     return sorted(found, key=str), "approximate"
 
 
@@ -460,8 +471,12 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
         retrieval = "approximate"
         found: set[uuid.UUID] = set()
         if placement.opening_vector is not None and engine.dims == len(placement.opening_vector):
-            found |= set(await repository.citizen_ids_dense(conn, engine.dims, engine.encoder_id,
+            if len(citizen_ids) <= EXACT_SEARCH_LIMIT:
+                found |= set(await repository.nearest_among(conn, "citizen", engine.encoder_id,
                                                             placement.opening_vector, citizen_ids, DENSE_K))
+            else:
+                found |= set(await repository.citizen_ids_dense(conn, engine.dims, engine.encoder_id,
+                                                                placement.opening_vector, citizen_ids, DENSE_K))
         related = sorted(uri for uri, group in taxonomy.occupation_isco.items()
                          if placement.occupation_isco and group[:3] == placement.occupation_isco[:3])
         found |= set(await repository.citizen_ids_by_occupation(conn, citizen_ids, related, TAXONOMY_K))

@@ -17,8 +17,10 @@ def encoded_settings(settings: Settings) -> Settings:
     return settings
 
 
-async def test_approximate_retrieval_uses_the_hnsw_index_and_finds_the_relevant_openings(
-        world: World, pool: asyncpg.Pool, encoded_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("exact_search_limit", [5000, 3], ids=["exact-distances", "hnsw"])
+async def test_approximate_retrieval_finds_the_relevant_openings(
+        world: World, pool: asyncpg.Pool, encoded_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+        exact_search_limit: int) -> None:
     employer = await world.employer(postcode="2650")
     relevant = await world.opening(employer, **warehouse_opening(
         title="Lagermedarbejder med truck", description="Pluk, pak og truckkørsel på vores lager i Hvidovre."))
@@ -34,6 +36,7 @@ async def test_approximate_retrieval_uses_the_hnsw_index_and_finds_the_relevant_
             "SELECT indexname FROM pg_indexes WHERE tablename = 'text_vectors'")}
     assert {"text_vectors_opening_hnsw_384", "text_vectors_citizen_hnsw_384"} <= indexes
     monkeypatch.setattr(service, "EXACT_LIMIT", 3)
+    monkeypatch.setattr(service, "EXACT_SEARCH_LIMIT", exact_search_limit)
     monkeypatch.setattr(service, "DENSE_K", 2)
     monkeypatch.setattr(service, "TAXONOMY_K", 1)
 
@@ -42,5 +45,7 @@ async def test_approximate_retrieval_uses_the_hnsw_index_and_finds_the_relevant_
     assert ranked["retrieval"] == "approximate"
     assert ranked["considered"] < 9
     assert ranked["items"][0]["opening"]["id"] == relevant["id"]
-    assert "profile_similarity" in [reason["code"] for reason in ranked["items"][0]["reasons"]]
+    stored = await world.client.get(f"/v1/suggestions/{ranked['items'][0]['suggestion_id']}",
+                                    headers=world.consultant.headers)
+    assert stored.json()["features"]["semantic_opening"] is not None  # the text similarity was used
     assert ranked["warnings"] == []
