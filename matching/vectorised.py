@@ -11,9 +11,12 @@ chunks small enough to stay in the CPU cache.
 import datetime as dt
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from core.vocab import SCHEMES_BY_TARGET_GROUP, Need, Scheme, TargetGroup
 from matching import eligibility
@@ -45,6 +48,9 @@ LEVEL_VALUES = np.array([0.0, 0.0, 0.25, 0.5, 0.75, 1.0])  # occupation level (0
 NEVER = 0  # the key id no citizen holds: pads key lists and stands in for a missing URI or group
 MEMBERSHIP_BYTES = 64 * 1024 * 1024  # budget for one citizen block's membership and similarity matrices
 CHUNK = 32768  # pairs per step
+# A block's features are computed for its whole citizens × placements grid when the pairs fill at least
+# 1/GRID_DENSITY of it (batch scoring, audits); else pair by pair (training samples).
+GRID_DENSITY = 8
 
 
 def _scheme_mask(schemes: frozenset[Scheme]) -> int:
@@ -74,6 +80,28 @@ def _padded(rows: Sequence[Sequence[int]]) -> np.ndarray:
     for index, row in enumerate(rows):
         matrix[index, :len(row)] = row
     return matrix
+
+
+def _incidence(padded: np.ndarray) -> tuple[np.ndarray, sparse.csr_array]:
+    """(distinct keys, keys × placements 0/1 matrix) of a padded placements × keys matrix."""
+    placements, positions = np.nonzero(padded != NEVER)
+    keys, rows = np.unique(padded[placements, positions], return_inverse=True)
+    matrix = sparse.csr_array((np.ones(len(rows), dtype=np.float32), (rows, placements)),
+                              shape=(len(keys), len(padded)))
+    matrix.data[:] = 1.0  # a key listed twice still only counts as held once
+    return keys, matrix
+
+
+def _slots(uri: np.ndarray, text: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray, sparse.csr_array]:
+    """Essential skills as distinct (URI key, text key) slots and how often each placement lists each."""
+    placements, positions = np.nonzero(np.arange(uri.shape[1])[None, :] < total[:, None])
+    pairs = np.column_stack([uri[placements, positions], text[placements, positions]])
+    distinct, rows = np.unique(pairs, axis=0, return_inverse=True) if len(pairs) else (np.zeros((0, 2), np.int64),
+                                                                                        np.zeros(0, np.int64))
+    counts = sparse.csr_array((np.ones(len(rows), dtype=np.float32), (np.ravel(rows), placements)),
+                              shape=(len(distinct), len(uri)))
+    counts.sum_duplicates()
+    return distinct[:, 0].astype(np.int64), distinct[:, 1].astype(np.int64), counts
 
 
 def _vectors(values: Sequence[np.ndarray | None]) -> tuple[np.ndarray | None, np.ndarray]:
@@ -148,6 +176,10 @@ class EncodedProfiles:
     text_has_vector: np.ndarray
     employer_vectors: np.ndarray | None
     employer_has_vector: np.ndarray
+    # For whole blocks of pairs at once: which placements hold each key (keys × placements), per family,
+    # and the essential skills as (URI key, text key) slots with their counts per placement.
+    incidence: dict[str, tuple[np.ndarray, sparse.csr_array]]
+    slots: tuple[np.ndarray, np.ndarray, sparse.csr_array]
 
     @property
     def citizen_count(self) -> int:
@@ -232,6 +264,10 @@ def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Pla
     placement_lat = floats([placement.latitude for placement in placements])
     needs = ints([_need_mask(citizen.needs) for citizen in citizens])
     past = ints([placement.past_placements for placement in placements])
+    padded_uri, padded_text = _padded(essential_uri), _padded(essential_text)
+    essential_total = ints([len(row) for row in essential_uri])
+    padded_groups = (_padded(group_keys[0]), _padded(group_keys[1]), _padded(group_keys[2]))
+    padded_wish_groups, padded_industry = _padded(wish_group_keys), _padded(industry_keys)
     return EncodedProfiles(
         key_count=len(vocabulary),
         target_group=ints([TARGET_GROUPS.index(citizen.target_group) for citizen in citizens]),
@@ -254,11 +290,9 @@ def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Pla
         closes_gap=np.array([bool(placement.offers & GAP_CLOSING_OFFERS) for placement in placements], dtype=bool),
         offers=ints([_need_mask(placement.offers) for placement in placements]),
         placement_schemes=ints([_scheme_mask(placement.schemes) for placement in placements]),
-        essential_uri=_padded(essential_uri), essential_text=_padded(essential_text),
-        essential_total=ints([len(row) for row in essential_uri]),
-        occupation_key=ints(occupation_key),
-        group_keys=(_padded(group_keys[0]), _padded(group_keys[1]), _padded(group_keys[2])),
-        wish_key=ints(wish_key), wish_group_keys=_padded(wish_group_keys), industry_keys=_padded(industry_keys),
+        essential_uri=padded_uri, essential_text=padded_text, essential_total=essential_total,
+        occupation_key=ints(occupation_key), group_keys=padded_groups,
+        wish_key=ints(wish_key), wish_group_keys=padded_wish_groups, industry_keys=padded_industry,
         track_record=track_record(past, ints([placement.past_successes for placement in placements])),
         experience=experience(past),
         load=employer_load(ints([placement.others_open_suggestions for placement in placements]),
@@ -267,6 +301,10 @@ def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Pla
         posted=np.array([placement.opening_id is not None for placement in placements], dtype=np.float64),
         text_vectors=text_vectors, text_has_vector=text_has_vector,
         employer_vectors=employer_vectors, employer_has_vector=employer_has_vector,
+        incidence={"group4": _incidence(padded_groups[0]), "group3": _incidence(padded_groups[1]),
+                   "group2": _incidence(padded_groups[2]), "wish4": _incidence(padded_wish_groups),
+                   "industry": _incidence(padded_industry)},
+        slots=_slots(padded_uri, padded_text, essential_total),
     )
 
 
@@ -337,11 +375,37 @@ def within_reach(encoded: EncodedProfiles, citizen_index: np.ndarray, placement_
 
 @dataclass(frozen=True)
 class _Block:
-    """What a block of citizens [start, stop) needs: membership, and text similarities when dense."""
+    """What a block of citizens [start, stop) needs: membership; and where the pairs cover much of the
+    block × placements grid, the set features and text similarities for the whole grid at once."""
 
     start: int
     held: np.ndarray  # flattened (stop − start) × key_count booleans
-    similarities: tuple[np.ndarray | None, np.ndarray | None]  # (stop − start) × placements, or None
+    grid: dict[str, np.ndarray] | None  # (stop − start) × placements
+
+
+def _holds_any(held: np.ndarray, family: tuple[np.ndarray, sparse.csr_array]) -> np.ndarray:
+    """Grid of "the citizen holds one of the placement's keys" for one family of keys."""
+    keys, incidence = family
+    counts: np.ndarray = held[:, keys].astype(np.float32) @ incidence
+    return counts > 0
+
+
+def _grid(encoded: EncodedProfiles, held: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:
+    slot_uri, slot_text, slot_counts = encoded.slots
+    matched: np.ndarray = (held[:, slot_uri] | held[:, slot_text]).astype(np.float32) @ slot_counts
+    exact = held[:, encoded.occupation_key]
+    level = np.where(_holds_any(held, encoded.incidence["group2"]), 2, 0)
+    level = np.where(_holds_any(held, encoded.incidence["group3"]), 3, level)
+    level = np.where(_holds_any(held, encoded.incidence["group4"]), 4, level)
+    wished_group = _holds_any(held, encoded.incidence["wish4"]) | _holds_any(held, encoded.incidence["industry"])
+    grid = {"essential_matched": matched.astype(np.float64),
+            "occupation_match": LEVEL_VALUES[np.where(exact, 5, level)],
+            "wish_match": np.where(held[:, encoded.wish_key], 1.0, np.where(wished_group, 0.5, 0.0))}
+    citizen_vectors = encoded.citizen_vectors
+    for name, vectors in (("semantic_opening", encoded.text_vectors), ("semantic_employer", encoded.employer_vectors)):
+        if citizen_vectors is not None and vectors is not None and citizen_vectors.shape[1] == vectors.shape[1]:
+            grid[name] = citizen_vectors[start:stop] @ vectors.T
+    return grid
 
 
 def _block(encoded: EncodedProfiles, start: int, stop: int, pairs: int) -> _Block:
@@ -349,16 +413,9 @@ def _block(encoded: EncodedProfiles, start: int, stop: int, pairs: int) -> _Bloc
     first, last = np.searchsorted(encoded.citizen_key_owner, [start, stop])
     held[(encoded.citizen_key_owner[first:last] - start) * encoded.key_count + encoded.citizen_key_ids[first:last]] \
         = True
-    similarities: list[np.ndarray | None] = []
-    for vectors in (encoded.text_vectors, encoded.employer_vectors):
-        citizen_vectors = encoded.citizen_vectors
-        dense = (stop - start) * encoded.placement_count <= 8 * pairs + 1024
-        if dense and citizen_vectors is not None and vectors is not None \
-                and citizen_vectors.shape[1] == vectors.shape[1]:
-            similarities.append(citizen_vectors[start:stop] @ vectors.T)
-        else:
-            similarities.append(None)
-    return _Block(start, held, (similarities[0], similarities[1]))
+    dense = (stop - start) * encoded.placement_count <= GRID_DENSITY * pairs
+    grid = _grid(encoded, held.reshape(stop - start, encoded.key_count), start, stop) if dense else None
+    return _Block(start, held, grid)
 
 
 def _chunk(encoded: EncodedProfiles, block: _Block, citizens: np.ndarray, placements: np.ndarray,
@@ -376,33 +433,42 @@ def _chunk(encoded: EncodedProfiles, block: _Block, citizens: np.ndarray, placem
     def put(name: str, values: np.ndarray) -> None:
         out[FEATURE_INDEX[name]] = values
 
-    for index, (name, vectors, has_vector) in enumerate((
-            ("semantic_opening", encoded.text_vectors, encoded.text_has_vector),
-            ("semantic_employer", encoded.employer_vectors, encoded.employer_has_vector))):
+    grid = block.grid
+    flat = local * encoded.placement_count + placements  # position in a block's grid
+
+    def cell(name: str) -> np.ndarray:
+        assert grid is not None
+        found: np.ndarray = np.take(grid[name], flat)
+        return found
+
+    for name, vectors, has_vector in (("semantic_opening", encoded.text_vectors, encoded.text_has_vector),
+                                      ("semantic_employer", encoded.employer_vectors, encoded.employer_has_vector)):
         known = encoded.citizen_has_vector[citizens] & has_vector[placements]
-        similarity = block.similarities[index]
         citizen_vectors = encoded.citizen_vectors
-        if similarity is not None:
-            values = similarity[local, placements].astype(np.float64)
+        if grid is not None and name in grid:
+            values = cell(name).astype(np.float64)
         elif citizen_vectors is not None and vectors is not None and citizen_vectors.shape[1] == vectors.shape[1]:
             values = np.einsum("ij,ij->i", citizen_vectors[citizens], vectors[placements]).astype(np.float64)
         else:
             values = np.zeros(count)
         put(name, np.where(known, values, np.nan))  # NaN: unknown, as pair_facts
 
-    exact = holds(encoded.occupation_key[:, None])[:, 0]
-    level = np.where(holds(encoded.group_keys[2]).any(axis=1), 2, 0)
-    level = np.where(holds(encoded.group_keys[1]).any(axis=1), 3, level)
-    level = np.where(holds(encoded.group_keys[0]).any(axis=1), 4, level)
-    put("occupation_match", LEVEL_VALUES[np.where(exact, 5, level)])
-
-    matched = (holds(encoded.essential_uri) | holds(encoded.essential_text)).sum(axis=1)
     total = encoded.essential_total[placements]
+    if grid is not None:
+        put("occupation_match", cell("occupation_match"))
+        matched = cell("essential_matched")
+        put("wish_match", cell("wish_match"))
+    else:
+        exact = holds(encoded.occupation_key[:, None])[:, 0]
+        level = np.where(holds(encoded.group_keys[2]).any(axis=1), 2, 0)
+        level = np.where(holds(encoded.group_keys[1]).any(axis=1), 3, level)
+        level = np.where(holds(encoded.group_keys[0]).any(axis=1), 4, level)
+        put("occupation_match", LEVEL_VALUES[np.where(exact, 5, level)])
+        matched = (holds(encoded.essential_uri) | holds(encoded.essential_text)).sum(axis=1)
+        wished_occupation = holds(encoded.wish_key[:, None])[:, 0]
+        wished_group = holds(encoded.wish_group_keys).any(axis=1) | holds(encoded.industry_keys).any(axis=1)
+        put("wish_match", np.where(wished_occupation, 1.0, np.where(wished_group, 0.5, 0.0)))
     put("essential_skill_share", np.where(total > 0, matched / np.maximum(total, 1), 0.0))
-
-    wished_occupation = holds(encoded.wish_key[:, None])[:, 0]
-    wished_group = holds(encoded.wish_group_keys).any(axis=1) | holds(encoded.industry_keys).any(axis=1)
-    put("wish_match", np.where(wished_occupation, 1.0, np.where(wished_group, 0.5, 0.0)))
 
     distance = commute_km(encoded, citizens, placements)
     put("commute_km", distance)
@@ -427,11 +493,12 @@ def _chunk(encoded: EncodedProfiles, block: _Block, citizens: np.ndarray, placem
 
 
 def pair_features(encoded: EncodedProfiles, citizen_index: np.ndarray, placement_index: np.ndarray,
-                  schemes: np.ndarray, today: dt.date | np.ndarray) -> np.ndarray:
-    """The feature matrix (pairs × FEATURE_NAMES) of `pair_facts` for pairs given by position.
+                  schemes: np.ndarray, today: dt.date | np.ndarray, *, workers: int = 1) -> np.ndarray:
+    """The feature matrix (pairs × FEATURE_NAMES, column-major) of `pair_facts` for pairs given by position.
 
     `schemes` holds scheme codes (SCHEMES order) per pair, e.g. from `choose_schemes`; `today` is one date
-    or per-pair date ordinals (training sees each pair as of its decision date).
+    or per-pair date ordinals (training sees each pair as of its decision date). With `workers` > 1 the
+    chunks of pairs are computed in that many threads (NumPy releases the GIL in its loops).
     """
     citizen_index = np.asarray(citizen_index, dtype=np.int64)
     placement_index = np.asarray(placement_index, dtype=np.int64)
@@ -441,23 +508,31 @@ def pair_features(encoded: EncodedProfiles, citizen_index: np.ndarray, placement
         raise ValueError("citizen_index, placement_index and schemes must have the same length")
     days = (np.full(count, today.toordinal(), dtype=np.int64) if isinstance(today, dt.date)
             else np.asarray(today, dtype=np.int64))
-    features = np.empty((count, len(FEATURE_NAMES)), dtype=np.float64)
-    per_citizen = max(encoded.key_count, 8 * max(encoded.placement_count, 1))
+    # Column-major: a scorer reads feature by feature.
+    features = np.empty((count, len(FEATURE_NAMES)), dtype=np.float64, order="F")
+    if count == 0:
+        return features
+    per_citizen = encoded.key_count + 48 * max(encoded.placement_count, 1)  # membership + grids, in bytes
     block_size = max(1, MEMBERSHIP_BYTES // per_citizen)
-    single = encoded.citizen_count <= block_size
+    first, last = int(citizen_index.min()), int(citizen_index.max()) + 1
+    single = last - first <= block_size
     order = np.argsort(citizen_index, kind="stable") if not single else np.zeros(0, dtype=np.int64)
     ordered = citizen_index[order]
-    for start in range(0, max(encoded.citizen_count, 1), block_size):
-        stop = min(start + block_size, encoded.citizen_count)
-        low, high = (0, count) if single else np.searchsorted(ordered, [start, stop])
-        if low == high:
-            continue
-        block = _block(encoded, start, stop, int(high - low))
-        for begin in range(int(low), int(high), CHUNK):
-            end = min(begin + CHUNK, int(high))
-            rows: slice | np.ndarray = slice(begin, end) if single else order[begin:end]
-            features[rows] = _chunk(encoded, block, citizen_index[rows], placement_index[rows], schemes[rows],
-                                    days[rows])
+    with ThreadPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
+        for start in range(first, last, block_size):
+            stop = min(start + block_size, last)
+            low, high = (0, count) if single else (int(bound) for bound in np.searchsorted(ordered, [start, stop]))
+            if low == high:
+                continue
+            block = _block(encoded, start, stop, high - low)
+
+            def fill(begin: int, block: _Block = block, high: int = high) -> None:
+                end = min(begin + CHUNK, high)
+                rows: slice | np.ndarray = slice(begin, end) if single else order[begin:end]
+                features[rows] = _chunk(encoded, block, citizen_index[rows], placement_index[rows], schemes[rows],
+                                        days[rows])
+
+            list(pool.map(fill, range(low, high, CHUNK)) if pool is not None else map(fill, range(low, high, CHUNK)))
     return features
 
 

@@ -92,8 +92,10 @@ def _assert_features_equal(actual: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(actual[:, semantic], expected[:, semantic], atol=1e-6)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_pair_equals_pair_facts(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "density"), [(1, 8), (2, 8), (3, 8), (1, 0), (2, 0)])
+def test_every_pair_equals_pair_facts(seed: int, density: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole grids (density 8: features computed for the citizens × placements grid) and pair by pair."""
+    monkeypatch.setattr(vectorised, "GRID_DENSITY", density)
     citizens, placements = _world(seed)
     encoded = vectorised.encode_profiles(citizens, placements)
     citizen_index = np.repeat(np.arange(len(citizens)), len(placements))
@@ -110,9 +112,11 @@ def test_every_pair_equals_pair_facts(seed: int) -> None:
     assert set(actual[:, FEATURE_INDEX["wish_match"]]) == {0.0, 0.5, 1.0}
 
 
-def test_sparse_pairs_in_citizen_blocks_equal_pair_facts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Random pairs in random order, with a membership budget small enough to force several blocks and
-    row-by-row dot products."""
+@pytest.mark.parametrize("density", [0, 1000])
+def test_sparse_pairs_in_citizen_blocks_equal_pair_facts(density: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random pairs in random order, with a memory budget small enough to force several blocks."""
+    monkeypatch.setattr(vectorised, "GRID_DENSITY", density)
+    monkeypatch.setattr(vectorised, "CHUNK", 64)  # several chunks, computed in two threads
     citizens, placements = _world(7, citizens=60, placements=90)
     encoded = vectorised.encode_profiles(citizens, placements)
     monkeypatch.setattr(vectorised, "MEMBERSHIP_BYTES", encoded.key_count * 7)
@@ -120,7 +124,7 @@ def test_sparse_pairs_in_citizen_blocks_equal_pair_facts(monkeypatch: pytest.Mon
     citizen_index = rng.integers(0, len(citizens), 500)
     placement_index = rng.integers(0, len(placements), 500)
     schemes = rng.integers(0, len(vectorised.SCHEMES), 500)
-    actual = vectorised.pair_features(encoded, citizen_index, placement_index, schemes, TODAY)
+    actual = vectorised.pair_features(encoded, citizen_index, placement_index, schemes, TODAY, workers=2)
     expected = np.vstack([_expected(citizens[c], placements[p], vectorised.SCHEMES[s])
                           for c, p, s in zip(citizen_index, placement_index, schemes, strict=True)])
     _assert_features_equal(actual, expected)
