@@ -46,11 +46,13 @@ def _number(value: Any) -> str:
 
 
 def _comparison_table(comparison: dict[str, dict[str, Any]], title: str) -> Table:
-    table = Table("scorer", "nDCG@10", "recall@10", "AUC", "placement AUC", "Brier", "queries", title=title)
+    table = Table("scorer", "nDCG@10", "recall@10", "AUC", "placement AUC", "Brier", "pool nDCG@10", "queries",
+                  title=title, caption="decided pairs of the held-out period; pool: ranked among sampled candidates")
     for name, metrics in comparison.items():
         figures = headline(metrics)
         table.add_row(name, _number(figures["ndcg_at_10"]), _number(figures["recall_at_10"]), _number(figures["auc"]),
-                      _number(figures["placement_auc"]), _number(figures["brier"]), str(metrics.get("queries", "")))
+                      _number(figures["placement_auc"]), _number(figures["brier"]), _number(figures["pool_ndcg_at_10"]),
+                      str(metrics.get("queries", "")))
     return table
 
 

@@ -1,8 +1,9 @@
 """Offline evaluation on the held-out period: ranking quality per citizen, discrimination and calibration,
 for the candidate model and, in the same run and on the same rows, the baselines.
 
-A query is one citizen in the held-out period: the pairs decided for them then, ranked among sampled
-candidates nobody chose (see scoring.training). Relevance is 1 for a placement that succeeded.
+A query is one citizen in the held-out period: the pairs decided for them then (placements with an outcome,
+declined suggestions), and, for the `pool_` figures, also sampled candidates nobody chose (see
+scoring.training). Relevance is 1 for a placement that succeeded.
 """
 
 from collections.abc import Callable, Mapping
@@ -56,12 +57,12 @@ def _order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
     return np.lexsort((ties, -scores))
 
 
-def ranking_metrics(labels: np.ndarray, scores: np.ndarray, queries: np.ndarray, *, k: int = K,
-                    seed: int = TIE_SEED) -> dict[str, float | int]:
-    """Mean nDCG@k and recall@k over queries with at least one relevant row (binary relevance)."""
+def per_query(labels: np.ndarray, scores: np.ndarray, queries: np.ndarray, *, k: int = K,
+              seed: int = TIE_SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query ids, nDCG@k, recall@k) for every query with at least one relevant row (binary relevance)."""
     ties = np.random.default_rng(seed).permutation(len(labels))
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    ndcgs, recalls = [], []
+    ids, ndcgs, recalls = [], [], []
     for query in np.unique(queries):
         rows = np.flatnonzero(queries == query)
         relevant = int(labels[rows].sum())
@@ -69,10 +70,31 @@ def ranking_metrics(labels: np.ndarray, scores: np.ndarray, queries: np.ndarray,
             continue
         ranked = labels[rows][_order(scores[rows], ties[rows])][:k]
         ideal = discounts[:min(relevant, k)].sum()
+        ids.append(query)
         ndcgs.append(float((ranked * discounts[:len(ranked)]).sum() / ideal))
         recalls.append(float(ranked.sum() / relevant))
-    return {f"ndcg_at_{k}": float(np.mean(ndcgs)) if ndcgs else 0.0,
-            f"recall_at_{k}": float(np.mean(recalls)) if recalls else 0.0, "queries": len(ndcgs)}
+    return np.array(ids), np.array(ndcgs), np.array(recalls)
+
+
+def ranking_metrics(labels: np.ndarray, scores: np.ndarray, queries: np.ndarray, *, k: int = K,
+                    seed: int = TIE_SEED) -> dict[str, float | int]:
+    """Mean nDCG@k and recall@k over queries with at least one relevant row."""
+    ids, ndcgs, recalls = per_query(labels, scores, queries, k=k, seed=seed)
+    return {f"ndcg_at_{k}": float(ndcgs.mean()) if len(ids) else 0.0,
+            f"recall_at_{k}": float(recalls.mean()) if len(ids) else 0.0, "queries": len(ids)}
+
+
+def paired_lift(labels: np.ndarray, queries: np.ndarray, candidate: np.ndarray, reference: np.ndarray, *,
+                resamples: int = 2000, seed: int = 11) -> dict[str, float]:
+    """nDCG@10 lift of `candidate` over `reference` scores (relative), with a 95% bootstrap interval over
+    queries (both scored on the same queries, resampled together)."""
+    _, mine, _ = per_query(labels, candidate, queries)
+    _, theirs, _ = per_query(labels, reference, queries)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(mine), (resamples, len(mine)))
+    lifts = mine[draws].mean(axis=1) / theirs[draws].mean(axis=1) - 1
+    low, high = np.quantile(lifts, [0.025, 0.975])
+    return {"lift": float(mine.mean() / theirs.mean() - 1), "low": float(low), "high": float(high)}
 
 
 def calibration(labels: np.ndarray, probabilities: np.ndarray, bins: int = RELIABILITY_BINS) -> dict[str, Any]:
@@ -100,16 +122,24 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
 
 
 def evaluate_scores(dataset: Dataset, scores: np.ndarray, *, probabilistic: bool) -> dict[str, Any]:
+    """Metrics of one scorer. The headline figures are over the decided pairs (placements with an outcome
+    and declined suggestions): every one has a real label. The `pool_` figures rank them among the sampled
+    candidates nobody chose, labelled 0 although some would have worked out: they reward imitating which
+    pairs consultants pick as much as predicting success, so they are reported, not decided on."""
     labels = dataset.labels
+    decided = dataset.kinds != "sampled"
     placed = np.isin(dataset.kinds, ["success", "failure"])
+    pool = ranking_metrics(labels, scores, dataset.queries)
     metrics: dict[str, Any] = {
-        **ranking_metrics(labels, scores, dataset.queries),
-        "auc": _auc(labels, scores),
+        **ranking_metrics(labels[decided], scores[decided], dataset.queries[decided]),
+        "auc": _auc(labels[decided], scores[decided]),
         "placement_auc": _auc(labels[placed], scores[placed]),
-        "rows": len(labels),
+        "pool_ndcg_at_10": pool["ndcg_at_10"], "pool_recall_at_10": pool["recall_at_10"],
+        "pool_auc": _auc(labels, scores),
+        "rows": int(decided.sum()), "pool_rows": len(labels),
     }
     if probabilistic:
-        metrics["calibration"] = calibration(labels.astype(np.float64), scores)
+        metrics["calibration"] = calibration(labels[decided].astype(np.float64), scores[decided])
     return metrics
 
 
@@ -125,4 +155,4 @@ def headline(metrics: Mapping[str, Any]) -> dict[str, float | None]:
     calibrated = metrics.get("calibration") or {}
     return {"ndcg_at_10": metrics.get("ndcg_at_10"), "recall_at_10": metrics.get("recall_at_10"),
             "auc": metrics.get("auc"), "placement_auc": metrics.get("placement_auc"),
-            "brier": calibrated.get("brier")}
+            "brier": calibrated.get("brier"), "pool_ndcg_at_10": metrics.get("pool_ndcg_at_10")}

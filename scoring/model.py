@@ -32,10 +32,12 @@ from scoring.features import FEATURE_INDEX, FEATURE_NAMES, PROTECTED_ATTRIBUTES
 FORMAT = "brobygger-ranker"
 FORMAT_VERSION = 1
 
-# +1: more never lowers the score; -1: more never raises it. Everything else may go either way.
+# +1: more never lowers the score; -1: more never raises it. Everything else may go either way. (A closer
+# text match never lowers the score either: without the constraint the text similarities' shapes wiggle
+# with noise and rank worse on held-out history.)
 MONOTONIC: dict[str, int] = {
     "essential_skill_share": 1, "occupation_match": 1, "wish_match": 1, "hours_fit": 1, "needs_met_share": 1,
-    "employer_track_record": 1,
+    "employer_track_record": 1, "semantic_opening": 1, "semantic_employer": 1,
     "commute_share": -1, "commute_km": -1, "needs_unmet_share": -1, "employer_load": -1,
 }
 
@@ -96,7 +98,7 @@ class AdditiveRanker(ClassifierMixin, BaseEstimator):
     step functions. NaN (an unknown feature) is allowed in training and neutral in prediction.
     """
 
-    def __init__(self, *, learning_rate: float = 0.05, max_iter: int = 300, max_leaf_nodes: int = 8,
+    def __init__(self, *, learning_rate: float = 0.2, max_iter: int = 300, max_leaf_nodes: int = 8,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, max_bins: int = 64,
                  monotonic: bool = True, random_state: int = 0) -> None:
         self.learning_rate = learning_rate

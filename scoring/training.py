@@ -37,7 +37,7 @@ from scoring.features import FEATURE_INDEX, FEATURE_NAMES
 from scoring.model import AdditiveRanker
 
 NEGATIVES_PER_EVENT = 4
-SAMPLED_WEIGHT = 0.5
+SAMPLED_WEIGHT = 0.02
 EVALUATION_NEGATIVES = 25
 HELD_OUT_SHARE = 0.2  # the latest fifth of the placements with a known outcome, by decision day
 MIN_EVENTS = 150
@@ -91,13 +91,14 @@ class Dataset:
     kinds: np.ndarray  # success, failure, declined, sampled
     queries: np.ndarray  # the citizen (index into History.citizens) a row belongs to
     placements: np.ndarray  # index into History.placements
+    schemes: np.ndarray  # scheme code (matching.vectorised.SCHEMES) the pair was described with
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def subset(self, mask: np.ndarray) -> "Dataset":
         return Dataset(self.features[mask], self.labels[mask], self.weights[mask], self.days[mask],
-                       self.kinds[mask], self.queries[mask], self.placements[mask])
+                       self.kinds[mask], self.queries[mask], self.placements[mask], self.schemes[mask])
 
     def counts(self) -> dict[str, int]:
         kinds, numbers = np.unique(self.kinds, return_counts=True)
@@ -277,18 +278,22 @@ def build_training_set(history: History, *, held_out_from: dt.date | None = None
         sampled_placements += negatives.tolist()
         sampled_days += [day] * len(negatives)
     count = len(sampled_citizens)
-    sampled_codes = vectorised.choose_schemes(encoded, np.array(sampled_citizens, dtype=np.int64),
-                                              np.array(sampled_placements, dtype=np.int64))
     all_citizens = np.array(citizens + sampled_citizens, dtype=np.int64)
     all_placements = np.array(placements + sampled_placements, dtype=np.int64)
     all_days = np.array(days + sampled_days, dtype=np.int64)
+    # Every pair is described with the scheme the engine would choose for it, as when it is served; the
+    # recorded scheme only where the pair shares none today. (The consultant's own choice would tell a
+    # decided pair from a sampled one by its scheme alone.)
+    chosen = vectorised.choose_schemes(encoded, all_citizens, all_placements)
+    recorded = np.concatenate([np.array(schemes, dtype=np.int64), np.full(count, vectorised.NO_SCHEME)])
+    all_schemes = np.where(chosen == vectorised.NO_SCHEME, recorded, chosen)
     if progress is not None:
         progress("features", 0.0)
-    matrix = _features(history, encoded, all_citizens, all_placements,
-                       np.concatenate([np.array(schemes, dtype=np.int64), sampled_codes]), all_days)
+    matrix = _features(history, encoded, all_citizens, all_placements, all_schemes, all_days)
     dataset = Dataset(features=matrix, labels=np.array(labels + [0] * count, dtype=np.int64),
                       weights=np.array(weights + [SAMPLED_WEIGHT] * count), days=all_days,
-                      kinds=np.array(kinds + ["sampled"] * count), queries=all_citizens, placements=all_placements)
+                      kinds=np.array(kinds + ["sampled"] * count), queries=all_citizens, placements=all_placements,
+                      schemes=all_schemes)
     held_out = dataset.days >= start.toordinal()
     train, evaluation = dataset.subset(~held_out), dataset.subset(held_out)
     _check_split(train, evaluation, start)
