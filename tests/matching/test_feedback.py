@@ -19,7 +19,7 @@ async def _suggestion(world: World) -> tuple[dict[str, Any], str]:
     return citizen, ranked["items"][0]["suggestion_id"]
 
 
-async def _feedback(world: World, suggestion_id: str, actor: Actor | None = None, **body: Any) -> Any:
+async def _feedback(world: World, suggestion_id: str, body: dict[str, Any], actor: Actor | None = None) -> Any:
     return await world.client.post(f"/v1/suggestions/{suggestion_id}/feedback",
                                    headers=(actor or world.consultant).headers, json=body)
 
@@ -27,8 +27,8 @@ async def _feedback(world: World, suggestion_id: str, actor: Actor | None = None
 async def test_contacted_then_accepted_is_recorded_with_its_history(world: World) -> None:
     citizen, suggestion_id = await _suggestion(world)
 
-    contacted = await _feedback(world, suggestion_id, state="contacted", note="Ringet til Mette")
-    accepted = await _feedback(world, suggestion_id, state="accepted", reason_code="skills_match")
+    contacted = await _feedback(world, suggestion_id, {"state": "contacted", "note": "Ringet til Mette"})
+    accepted = await _feedback(world, suggestion_id, {"state": "accepted", "reason_code": "skills_match"})
 
     assert contacted.status_code == 200 and contacted.json()["state"] == "contacted"
     body = accepted.json()
@@ -41,7 +41,7 @@ async def test_contacted_then_accepted_is_recorded_with_its_history(world: World
 
 async def test_contacted_suggestions_keep_their_state_and_snapshot_in_later_lists(world: World) -> None:
     citizen, suggestion_id = await _suggestion(world)
-    await _feedback(world, suggestion_id, state="contacted")
+    await _feedback(world, suggestion_id, {"state": "contacted"})
 
     again = await world.ranked(citizen)
 
@@ -60,10 +60,10 @@ async def test_illegal_transitions_are_refused(world: World, path: list[Any], il
     for step in path:
         state, reason = (step, None) if isinstance(step, str) else step
         body = {"state": state} | ({"reason_code": reason} if reason else {})
-        assert (await _feedback(world, suggestion_id, **body)).status_code == 200
+        assert (await _feedback(world, suggestion_id, body)).status_code == 200
 
     body = {"state": illegal} | ({"reason_code": "other"} if illegal == "declined" else {})
-    response = await _feedback(world, suggestion_id, **body)
+    response = await _feedback(world, suggestion_id, body)
 
     assert response.status_code == 409, response.text
     assert "cannot become" in response.json()["detail"]
@@ -81,18 +81,21 @@ async def test_the_database_refuses_an_illegal_transition_too(world: World, pool
 
 async def test_feedback_bad_input(world: World, make_actor: Any) -> None:
     _, suggestion_id = await _suggestion(world)
-    cases = [({"state": "declined"}, "reason_code"), ({"state": "declined", "reason_code": "skills_match"},
-                                                       "reason_code"),
-             ({"state": "contacted", "reason_code": "too_far"}, "reason_code"), ({"state": "maybe"}, "state"),
-             ({"state": "contacted", "note": "CPR 010190-1234"}, "note"),
-             ({"state": "contacted", "extra": 1}, "extra")]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"state": "declined"}, "reason_code"),
+        ({"state": "declined", "reason_code": "skills_match"}, "reason_code"),
+        ({"state": "contacted", "reason_code": "too_far"}, "reason_code"),
+        ({"state": "maybe"}, "state"),
+        ({"state": "contacted", "note": "CPR 010190-1234"}, "note"),
+        ({"state": "contacted", "extra": 1}, "extra"),
+    ]
     for body, field in cases:
-        response = await _feedback(world, suggestion_id, **body)
+        response = await _feedback(world, suggestion_id, body)
         assert response.status_code == 422, (body, response.text)
         assert field in error_fields(response), body
     other: Actor = await make_actor(Role.CONSULTANT, jobcentre=751)
-    assert (await _feedback(world, suggestion_id, actor=other, state="contacted")).status_code == 404
-    missing = await _feedback(world, "00000000-0000-4000-8000-000000000000", state="contacted")
+    assert (await _feedback(world, suggestion_id, {"state": "contacted"}, actor=other)).status_code == 404
+    missing = await _feedback(world, "00000000-0000-4000-8000-000000000000", {"state": "contacted"})
     assert missing.status_code == 404
     stored = await world.client.get(f"/v1/suggestions/{suggestion_id}", headers=world.consultant.headers)
     assert stored.json()["state"] == "proposed" and stored.json()["events"] == []
