@@ -211,13 +211,13 @@ def _score(engine: Engine, pairs: list[tuple[CitizenProfile, Placement, PairFact
 
 
 def _evaluate(engine: Engine, citizen: CitizenProfile, placement: Placement, query: MatchQuery,
-              max_km: float) -> tuple[PairFacts, list[eligibility.Exclusion], float]:
+              max_km: float) -> tuple[PairFacts, list[eligibility.Exclusion]]:
     commute_km = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
     found = eligibility.exclusions(citizen, placement, commute_km=commute_km, max_km=max_km,
                                    wanted_scheme=query.scheme, today=engine.today)
     scheme = choose_scheme(citizen, placement, query.scheme) or sorted(placement.schemes)[0]
     facts = pair_facts(citizen, placement, scheme=scheme, commute_km=commute_km, today=engine.today)
-    return facts, found, commute_km
+    return facts, found
 
 
 def _labels(taxonomy: TaxonomySnapshot, lang: explain.Language) -> explain.Labels:
@@ -226,7 +226,7 @@ def _labels(taxonomy: TaxonomySnapshot, lang: explain.Language) -> explain.Label
         isco_groups=taxonomy.isco_labels_da if lang == "da" else taxonomy.isco_labels_en)
 
 
-def _refs(citizen: CitizenProfile, placement: Placement) -> tuple[OpeningRef | None, EmployerRef]:
+def _refs(placement: Placement) -> tuple[OpeningRef | None, EmployerRef]:
     opening = None if placement.opening_id is None else OpeningRef(id=placement.opening_id,
                                                                    title=placement.title or "")
     return opening, EmployerRef(id=placement.employer_id, name=placement.employer_name, city=placement.city)
@@ -265,7 +265,7 @@ async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list
     ids = await repository.store_suggestions(conn, rows) if rows else {}
     items = []
     for rank, ((item, state), text) in enumerate(zip(chosen, explained, strict=True), start=1):
-        opening, employer = _refs(item.citizen, item.placement)
+        opening, employer = _refs(item.placement)
         key = (item.citizen.id, item.placement.employer_id, item.placement.opening_id, item.facts.scheme.value)
         items.append(RankedItem(
             suggestion_id=ids[key], rank=rank, score=round(item.score, 6),
@@ -292,7 +292,7 @@ def _excluded_items(excluded: list[tuple[_Scored, list[eligibility.Exclusion]]],
                     with_citizen: bool) -> list[ExcludedItem]:
     shown = []
     for item, found in excluded[:EXCLUDED_SHOWN]:
-        opening, employer = _refs(item.citizen, item.placement)
+        opening, employer = _refs(item.placement)
         shown.append(ExcludedItem(
             citizen=_citizen_ref(item.citizen) if with_citizen else None, opening=opening, employer=employer,
             commute_km=round(item.facts.commute_km, 1),
@@ -382,7 +382,7 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
     eligible: list[tuple[CitizenProfile, Placement, PairFacts]] = []
     excluded: list[tuple[CitizenProfile, Placement, PairFacts, list[eligibility.Exclusion]]] = []
     for placement in placements:
-        facts, found, _ = _evaluate(engine, citizen, placement, query, max_km)
+        facts, found = _evaluate(engine, citizen, placement, query, max_km)
         if found:
             excluded.append((citizen, placement, facts, found))
         else:
@@ -485,7 +485,7 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
     eligible = []
     for row in sorted(rows, key=lambda item: str(item["id"])):
         citizen = citizen_profile(row, taxonomy)
-        facts, found_rules, _ = _evaluate(engine, citizen, placement, query, float(citizen.max_commute_km))
+        facts, found_rules = _evaluate(engine, citizen, placement, query, float(citizen.max_commute_km))
         if not found_rules:
             eligible.append((citizen, placement, facts))
     scored = _score(engine, eligible)
