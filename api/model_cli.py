@@ -56,6 +56,19 @@ def _comparison_table(comparison: dict[str, dict[str, Any]], title: str) -> Tabl
     return table
 
 
+def _calibration_table(comparison: dict[str, dict[str, Any]]) -> Table:
+    """Brier score and expected calibration error (ECE) of the probabilistic scorers, and for a calibrated
+    model the same before its calibration step ("raw")."""
+    table = Table("scorer", "Brier", "ECE", "Brier raw", "ECE raw", title="calibration",
+                  caption="decided pairs of the held-out period; raw: before the model's calibration step")
+    for name, metrics in comparison.items():
+        figures = headline(metrics)
+        if figures["brier"] is not None:
+            table.add_row(name, _number(figures["brier"]), _number(figures["ece"]),
+                          _number(figures["brier_uncalibrated"]), _number(figures["ece_uncalibrated"]))
+    return table
+
+
 @model_app.command("train")
 def train_command(
     jobcentre: Annotated[int | None, typer.Option(help="Learn from this jobcentre's history only.")] = None,
@@ -87,6 +100,7 @@ def train_command(
                 outcome = await service.train(pool, encoder_id=encoder_id(settings.encoder), data_dir=settings.data_dir,
                                               jobcentre_code=jobcentre, seed=seed, progress=progress)
         out.print(_comparison_table(outcome.comparison, f"held out from {outcome.held_out_from.isoformat()}"))
+        out.print(_calibration_table(outcome.comparison))
         out.print(f"registered {outcome.model.version}; promote it with "
                   f"`brobygger model promote {outcome.model.version}`")
         out.print(f"artefact: {service.artefact_path(settings.data_dir, outcome.model.version)}")
@@ -105,6 +119,7 @@ def evaluate_command(
         async with open_pool(settings.database_url, max_size=2) as pool:
             chosen, comparison = await service.evaluate_version(pool, version, encoder_id=encoder_id(settings.encoder))
         out.print(_comparison_table(comparison, f"model {chosen}"))
+        out.print(_calibration_table(comparison))
 
     _run(work)
 
@@ -226,4 +241,5 @@ def build_default_command(
         with console.status("generating, importing and training on demo data"), infrastructure(settings) as resolved:
             model = asyncio.run(work(resolved))
     out.print(_comparison_table(model.metrics["evaluation"], f"{model.version} on demo data (seed {seed})"))
+    out.print(_calibration_table(model.metrics["evaluation"]))
     out.print(f"wrote {output}")

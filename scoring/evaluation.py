@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 from scoring.base import Scorer
 from scoring.baseline import WeightedBaseline
 from scoring.features import FEATURE_INDEX
+from scoring.model import RankingModel
 from scoring.training import Dataset
 
 K = 10
@@ -27,11 +28,13 @@ ScoreFunction = Callable[[np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class Candidate:
-    """Something to evaluate: how it scores a feature matrix, and whether the score is a probability."""
+    """Something to evaluate: how it scores a feature matrix, whether the score is a probability, and for a
+    calibrated model its probability before calibration (to report what calibration changed)."""
 
     name: str
     score: ScoreFunction
     probabilistic: bool
+    uncalibrated: ScoreFunction | None = None
 
 
 def semantic_similarity(features: np.ndarray) -> np.ndarray:
@@ -49,7 +52,10 @@ def baseline_candidates() -> list[Candidate]:
 
 
 def scorer_candidate(name: str, scorer: Scorer) -> Candidate:
-    return Candidate(name, scorer.score, probabilistic=not isinstance(scorer, WeightedBaseline))
+    calibrated = isinstance(scorer, RankingModel) and scorer.calibrated
+    return Candidate(name, scorer.score, probabilistic=not isinstance(scorer, WeightedBaseline),
+                     uncalibrated=scorer.uncalibrated_score if isinstance(scorer, RankingModel) and calibrated
+                     else None)
 
 
 def _order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
@@ -121,11 +127,13 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float(roc_auc_score(labels, finite))
 
 
-def evaluate_scores(dataset: Dataset, scores: np.ndarray, *, probabilistic: bool) -> dict[str, Any]:
+def evaluate_scores(dataset: Dataset, scores: np.ndarray, *, probabilistic: bool,
+                    uncalibrated: np.ndarray | None = None) -> dict[str, Any]:
     """Metrics of one scorer. The headline figures are over the decided pairs (placements with an outcome
     and declined suggestions): every one has a real label. The `pool_` figures rank them among the sampled
     candidates nobody chose, labelled 0 although some would have worked out: they reward imitating which
-    pairs consultants pick as much as predicting success, so they are reported, not decided on."""
+    pairs consultants pick as much as predicting success, so they are reported, not decided on.
+    `calibration_uncalibrated` is the same table for a calibrated model's probabilities before calibration."""
     labels = dataset.labels
     decided = dataset.kinds != "sampled"
     placed = np.isin(dataset.kinds, ["success", "failure"])
@@ -140,19 +148,28 @@ def evaluate_scores(dataset: Dataset, scores: np.ndarray, *, probabilistic: bool
     }
     if probabilistic:
         metrics["calibration"] = calibration(labels[decided].astype(np.float64), scores[decided])
+        if uncalibrated is not None:
+            metrics["calibration_uncalibrated"] = calibration(labels[decided].astype(np.float64),
+                                                              uncalibrated[decided])
     return metrics
 
 
 def evaluate(dataset: Dataset, candidates: list[Candidate]) -> dict[str, dict[str, Any]]:
     """Metrics per candidate, every one on the same rows and queries."""
-    return {candidate.name: evaluate_scores(dataset, np.asarray(candidate.score(dataset.features), dtype=np.float64),
-                                            probabilistic=candidate.probabilistic)
-            for candidate in candidates}
+    return {candidate.name: evaluate_scores(
+        dataset, np.asarray(candidate.score(dataset.features), dtype=np.float64),
+        probabilistic=candidate.probabilistic,
+        uncalibrated=None if candidate.uncalibrated is None
+        else np.asarray(candidate.uncalibrated(dataset.features), dtype=np.float64))
+        for candidate in candidates}
 
 
 def headline(metrics: Mapping[str, Any]) -> dict[str, float | None]:
     """The figures a table shows (no reliability bins)."""
     calibrated = metrics.get("calibration") or {}
+    before = metrics.get("calibration_uncalibrated") or {}
     return {"ndcg_at_10": metrics.get("ndcg_at_10"), "recall_at_10": metrics.get("recall_at_10"),
             "auc": metrics.get("auc"), "placement_auc": metrics.get("placement_auc"),
-            "brier": calibrated.get("brier"), "pool_ndcg_at_10": metrics.get("pool_ndcg_at_10")}
+            "brier": calibrated.get("brier"), "ece": calibrated.get("expected_calibration_error"),
+            "brier_uncalibrated": before.get("brier"), "ece_uncalibrated": before.get("expected_calibration_error"),
+            "pool_ndcg_at_10": metrics.get("pool_ndcg_at_10")}

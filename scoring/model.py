@@ -7,6 +7,10 @@ Why additive: each feature's effect is a step function a consultant can be shown
 feature (NaN) is neutral by construction (it takes its mean: contribution 0), and scoring is a table
 lookup per feature, fast enough for a million pairs. `docs/ranking-model.md` has the details.
 
+Calibration (Platt scaling, fitted by `scoring.training` on the latest slice of the training period) maps
+the raw log-odds to slope · log-odds + intercept with a positive slope: monotone, so the ranking does not
+change, and linear, so every feature's contribution is simply scaled by the slope and stays exact.
+
 An artefact is one JSON document (never a pickle) holding the shape functions, the feature list, the
 hyperparameters, the training summary and metrics, a format version and a sha256 checksum; loading
 refuses a document whose checksum, format or feature list does not match.
@@ -30,7 +34,10 @@ from core.errors import BadRequest
 from scoring.features import FEATURE_INDEX, FEATURE_NAMES, PROTECTED_ATTRIBUTES
 
 FORMAT = "brobygger-ranker"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 artefacts (before calibration) are read as uncalibrated: slope 1, intercept 0.
+READABLE_FORMAT_VERSIONS = frozenset({1, 2})
+UNCALIBRATED: dict[str, Any] = {"method": "none", "slope": 1.0, "intercept": 0.0}
 
 # +1: more never lowers the score; -1: more never raises it. Everything else may go either way. (A closer
 # text match never lowers the score either: without the constraint the text similarities' shapes wiggle
@@ -95,7 +102,11 @@ class AdditiveRanker(ClassifierMixin, BaseEstimator):
 
     Fitting runs scikit-learn's HistGradientBoostingClassifier with `interaction_cst="no_interactions"`
     and the `MONOTONIC` constraints, then reads each tree (each splits on one feature) into per-feature
-    step functions. NaN (an unknown feature) is allowed in training and neutral in prediction.
+    step functions. NaN (an unknown feature) is allowed in training and neutral in prediction. Rows of
+    weight 0 are left out of the fit (they would still count towards `min_samples_leaf` and the bins).
+
+    `calibrate` sets a Platt scaling of the log-odds afterwards (`calibration_`); `raw_decision_function`
+    gives the log-odds before it.
     """
 
     def __init__(self, *, learning_rate: float = 0.2, max_iter: int = 300, max_leaf_nodes: int = 8,
@@ -119,6 +130,9 @@ class AdditiveRanker(ClassifierMixin, BaseEstimator):
     def fit(self, features: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray | None = None) -> Self:
         matrix = self._check_features(features)
         targets = np.asarray(labels).astype(int)
+        if sample_weight is not None:
+            weighted = np.asarray(sample_weight, dtype=np.float64) > 0
+            matrix, targets, sample_weight = matrix[weighted], targets[weighted], np.asarray(sample_weight)[weighted]
         if set(np.unique(targets)) != {0, 1}:
             raise ValueError("training needs both successes (1) and failures (0)")
         booster = HistGradientBoostingClassifier(
@@ -161,39 +175,68 @@ class AdditiveRanker(ClassifierMixin, BaseEstimator):
             thresholds.append(cuts.astype(np.float64))
             values.append(table.astype(np.float64))
             means.append(float(np.average(per_row, weights=weights)) if feature_trees else 0.0)
-        self._set_fitted(intercept, thresholds, values, means, n_iter=int(booster.n_iter_))
+        self._set_fitted(intercept, thresholds, values, means, n_iter=int(booster.n_iter_), calibration=UNCALIBRATED)
         return self
 
     def _set_fitted(self, intercept: float, thresholds: list[np.ndarray], values: list[np.ndarray],
-                    means: list[float], *, n_iter: int) -> None:
+                    means: list[float], *, n_iter: int, calibration: Mapping[str, Any]) -> None:
         self.intercept_ = intercept
         self.shapes_ = tuple(Shape(np.asarray(cut, dtype=np.float64), np.asarray(value, dtype=np.float64), mean)
                              for cut, value, mean in zip(thresholds, values, means, strict=True))
-        self.expected_logit_ = intercept + float(sum(means))
+        self.raw_expected_logit_ = intercept + float(sum(means))
         self.n_iter_ = n_iter
+        self._set_calibration(calibration)
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(FEATURE_NAMES)
         self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
 
-    def logit_contributions(self, features: np.ndarray) -> np.ndarray:
-        """Exact Shapley values in log-odds: shape value minus training mean per feature (0 for NaN)."""
+    def _set_calibration(self, calibration: Mapping[str, Any]) -> None:
+        slope, intercept = float(calibration["slope"]), float(calibration["intercept"])
+        if not (math.isfinite(slope) and slope > 0 and math.isfinite(intercept)):
+            raise ValueError(f"a calibration needs a finite positive slope and a finite intercept, got {slope!r} "
+                             f"and {intercept!r}")
+        self.calibration_ = dict(calibration)
+        self.expected_logit_ = slope * self.raw_expected_logit_ + intercept
+
+    def calibrate(self, calibration: Mapping[str, Any]) -> Self:
+        """Apply a Platt scaling (`slope`, `intercept` and a description) to the fitted log-odds."""
         check_is_fitted(self, "shapes_")
-        matrix = self._check_features(features)
+        self._set_calibration(calibration)
+        return self
+
+    @property
+    def slope_(self) -> float:
+        return float(self.calibration_["slope"])
+
+    def _raw_effects(self, matrix: np.ndarray) -> np.ndarray:
         result = np.zeros(matrix.shape)
         for index, shape in enumerate(self.shapes_):
             if len(shape.thresholds):
                 result[:, index] = shape.evaluate(matrix[:, index])
         return result
 
-    def decision_function(self, features: np.ndarray) -> np.ndarray:
-        """Log-odds of success: the expected log-odds plus every feature's centred effect."""
+    def logit_contributions(self, features: np.ndarray) -> np.ndarray:
+        """Exact Shapley values in (calibrated) log-odds: shape value minus training mean per feature, times
+        the calibration slope (0 for NaN)."""
+        check_is_fitted(self, "shapes_")
+        scaled: np.ndarray = self._raw_effects(self._check_features(features)) * self.slope_
+        return scaled
+
+    def raw_decision_function(self, features: np.ndarray) -> np.ndarray:
+        """Log-odds before calibration: the expected log-odds plus every feature's centred effect."""
         check_is_fitted(self, "shapes_")
         matrix = self._check_features(features)
-        scores = np.full(len(matrix), self.expected_logit_)
+        scores = np.full(len(matrix), self.raw_expected_logit_)
         for index, shape in enumerate(self.shapes_):
             if len(shape.thresholds):
                 scores += shape.evaluate(matrix[:, index])
         return scores
+
+    def decision_function(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated log-odds of success: slope · raw log-odds + intercept (the same order as the raw ones)."""
+        calibrated: np.ndarray = self.slope_ * self.raw_decision_function(features) \
+            + float(self.calibration_["intercept"])
+        return calibrated
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         success = _sigmoid(self.decision_function(features))
@@ -216,7 +259,7 @@ class AdditiveRanker(ClassifierMixin, BaseEstimator):
     def fitted_state(self) -> dict[str, Any]:
         check_is_fitted(self, "shapes_")
         return {
-            "intercept": self.intercept_, "n_iter": self.n_iter_,
+            "intercept": self.intercept_, "n_iter": self.n_iter_, "calibration": self.calibration_,
             "shapes": {name: {"thresholds": [_number(value) for value in shape.thresholds.tolist()],
                               "values": shape.values.tolist(), "mean": shape.mean}
                        for name, shape in zip(FEATURE_NAMES, self.shapes_, strict=True)},
@@ -231,7 +274,8 @@ class AdditiveRanker(ClassifierMixin, BaseEstimator):
             [np.array([_from_number(value) for value in shapes[name]["thresholds"]], dtype=np.float64)
              for name in FEATURE_NAMES],
             [np.array(shapes[name]["values"], dtype=np.float64) for name in FEATURE_NAMES],
-            [float(shapes[name]["mean"]) for name in FEATURE_NAMES], n_iter=int(state["n_iter"]))
+            [float(shapes[name]["mean"]) for name in FEATURE_NAMES], n_iter=int(state["n_iter"]),
+            calibration=state.get("calibration", UNCALIBRATED))
         for name, shape in zip(FEATURE_NAMES, ranker.shapes_, strict=True):
             if len(shape.values) != (len(shape.thresholds) + 1 if len(shape.thresholds) else 0) \
                     or np.any(np.diff(shape.thresholds) <= 0):
@@ -282,6 +326,15 @@ class RankingModel:
         matrix = np.asarray(features, dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
         return _sigmoid(self.ranker.decision_function(matrix))
 
+    def uncalibrated_score(self, features: np.ndarray) -> np.ndarray:
+        """The predicted probability before the calibration step (for reporting what calibration changed)."""
+        matrix = np.asarray(features, dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
+        return _sigmoid(self.ranker.raw_decision_function(matrix))
+
+    @property
+    def calibrated(self) -> bool:
+        return self.ranker.calibration_.get("method", "none") != "none"
+
     def contributions(self, features: np.ndarray) -> np.ndarray:
         matrix = np.asarray(features, dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
         logits = self.ranker.logit_contributions(matrix)
@@ -330,7 +383,7 @@ class RankingModel:
             raise ArtefactError(f"not a model artefact: the file is not valid JSON ({error})") from error
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ArtefactError(f"not a model artefact: the format is not '{FORMAT}'")
-        if document.get("format_version") != FORMAT_VERSION:
+        if document.get("format_version") not in READABLE_FORMAT_VERSIONS:
             raise ArtefactError(f"model artefact format version {document.get('format_version')!r} is not supported "
                                 f"(this version reads {FORMAT_VERSION}); retrain with `brobygger model train`")
         stated = document.get("checksum")

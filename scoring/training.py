@@ -3,13 +3,18 @@
 Rows are (citizen, placement) pairs seen as of the day they were decided:
 
 - positives: placements that ended well (completed, hired, extended);
-- negatives: placements that failed (dropped out, cancelled), suggestions the consultant declined, and
-  sampled non-chosen candidates: for every decided pair in the training period `NEGATIVES_PER_EVENT`
+- negatives: placements that failed (dropped out, cancelled) at weight 1, and suggestions the consultant
+  declined at weight `DECLINED_WEIGHT` (a consultant's judgement of the recorded profile, not an outcome);
+- sampled non-chosen candidates: for every decided pair in the training period `NEGATIVES_PER_EVENT`
   placements the citizen could have been suggested (a shared scheme, within their commute limit, hours
   within tolerance, no clash with a consented limitation) but was not, drawn uniformly with a seeded
-  generator and weighted `SAMPLED_WEIGHT` (we do not know they would have failed, only that nobody chose
-  them). In the held-out period each citizen's decided pairs are ranked among `EVALUATION_NEGATIVES`
-  such candidates.
+  generator, labelled 0 and weighted `SAMPLED_WEIGHT` = 0: we do not know they would have failed, only
+  that nobody chose them, and any positive weight made the ranking of expected outcomes worse on the
+  demo histories (docs/ranking-model.md). They stay in the training set (reported, and drawn so that the
+  held-out sample is the same whatever the weight). In the held-out period each citizen's decided pairs
+  are ranked among `EVALUATION_NEGATIVES` such candidates.
+
+`fit` then calibrates the model (Platt scaling) on the latest slice of the training period.
 
 No feature may leak the label: the employer's track record and experience are recomputed as of the
 decision day from placements that had ended before it (so never from the pair itself); the employer's
@@ -26,6 +31,7 @@ from typing import Any
 
 import asyncpg
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from core.errors import Conflict
 from core.vocab import Scheme
@@ -34,15 +40,18 @@ from matching.profiles import CitizenProfile, Placement
 from matching.service import Engine, load_profiles
 from scoring import repository
 from scoring.features import FEATURE_INDEX, FEATURE_NAMES
-from scoring.model import AdditiveRanker
+from scoring.model import UNCALIBRATED, AdditiveRanker
 
 NEGATIVES_PER_EVENT = 4
-SAMPLED_WEIGHT = 0.02
+SAMPLED_WEIGHT = 0.0
+DECLINED_WEIGHT = 0.5
 EVALUATION_NEGATIVES = 25
 HELD_OUT_SHARE = 0.2  # the latest fifth of the placements with a known outcome, by decision day
 MIN_EVENTS = 150
 MIN_SUCCESSES = 30
 MIN_HELD_OUT_EVENTS = 30
+CALIBRATION_SHARE = 0.2  # the latest fifth of the training period's placements with an outcome, by decision day
+MIN_CALIBRATION_EVENTS = 30
 DEFAULT_SEED = 20260105
 
 Progress = Callable[[str, float], None]
@@ -262,7 +271,7 @@ def build_training_set(history: History, *, held_out_from: dt.date | None = None
         days.append(event.day.toordinal())
         labels.append(event.label)
         kinds.append(event.kind)
-        weights.append(1.0)
+        weights.append(DECLINED_WEIGHT if event.kind == "declined" else 1.0)
         if event.day < start:
             negatives = sample(citizen, NEGATIVES_PER_EVENT, rng)
             sampled_citizens += [citizen] * len(negatives)
@@ -340,16 +349,58 @@ def _summary(history: History, train: Dataset, held_out: Dataset, start: dt.date
         "jobcentre_code": history.jobcentre_code, "encoder_id": history.encoder_id,
         "held_out_from": start.isoformat(), "train": period(train), "held_out": period(held_out),
         "sampling": {"negatives_per_event": NEGATIVES_PER_EVENT, "sampled_weight": SAMPLED_WEIGHT,
-                     "evaluation_negatives": EVALUATION_NEGATIVES, "seed": seed},
+                     "declined_weight": DECLINED_WEIGHT, "evaluation_negatives": EVALUATION_NEGATIVES,
+                     "seed": seed},
         "features_without_variation": constant,
         "unknown_share": {name: round(float(np.isnan(train.features[:, FEATURE_INDEX[name]]).mean()), 4)
                           for name in ("semantic_opening", "semantic_employer")},
     }
 
 
-def fit(train: Dataset, **params: Any) -> AdditiveRanker:
-    """Fit the ranker on the training rows (CPU-bound: call it in a worker thread from async code)."""
-    return AdditiveRanker(**params).fit(train.features, train.labels, sample_weight=train.weights)
+def fit(train: Dataset, *, calibrate: bool = True, **params: Any) -> AdditiveRanker:
+    """Fit the ranker on the training rows and calibrate it (see `calibration`); CPU-bound: call it in a
+    worker thread from async code."""
+    ranker = AdditiveRanker(**params).fit(train.features, train.labels, sample_weight=train.weights)
+    if calibrate:
+        ranker.calibrate(calibration(train, **params))
+    return ranker
+
+
+def calibration(train: Dataset, **params: Any) -> dict[str, Any]:
+    """Platt scaling for a model fitted on `train`, learnt on the latest slice of the training period.
+
+    A model with the same hyperparameters is fitted on the rows before the slice (the latest
+    `CALIBRATION_SHARE` of the training placements with an outcome, by decision day), and a logistic
+    regression of the slice's real labels (decided pairs, unweighted: a declined suggestion counts as no
+    success, as in the evaluation) on its raw log-odds gives slope and intercept. Held-out figures drift
+    because the mix of decided pairs changes over time (recent history holds more declined suggestions);
+    the latest slice is the nearest honest picture of what comes next. Applied to the model fitted on all
+    of `train` (as scikit-learn's cross-validated calibration does). Too small a slice, a slice of one
+    class, or a non-positive slope (no ranking signal there) leaves the model uncalibrated, saying why.
+    """
+    decided = train.kinds != "sampled"
+    placed = np.isin(train.kinds, ["success", "failure"])
+    if not placed.any():
+        return {**UNCALIBRATED, "reason": "no placements with an outcome in the training period"}
+    days = np.sort(train.days[placed])
+    start = int(days[min(len(days) - 1, int(len(days) * (1 - CALIBRATION_SHARE)))])
+    in_slice = (train.days >= start) & decided
+    before = train.days < start
+    labels = train.labels[in_slice]
+    if in_slice.sum() < MIN_CALIBRATION_EVENTS or len(set(labels.tolist())) < 2 \
+            or len(set(train.labels[before].tolist())) < 2:
+        return {**UNCALIBRATED, "reason": f"too few decided pairs to calibrate on from "
+                                          f"{dt.date.fromordinal(start).isoformat()} ({int(in_slice.sum())})"}
+    earlier = AdditiveRanker(**params).fit(train.features[before], train.labels[before],
+                                           sample_weight=train.weights[before])
+    raw = earlier.raw_decision_function(train.features[in_slice])
+    regression = LogisticRegression(C=1e4).fit(raw[:, None], labels)
+    slope, intercept = float(regression.coef_[0, 0]), float(regression.intercept_[0])
+    described = {"fitted_from": dt.date.fromordinal(start).isoformat(), "rows": int(in_slice.sum()),
+                 "successes": int(labels.sum())}
+    if slope <= 0:
+        return {**UNCALIBRATED, **described, "reason": "the model does not rank the latest slice (slope <= 0)"}
+    return {"method": "platt", "slope": slope, "intercept": intercept, **described}
 
 
 def without_vectors(history: History) -> History:

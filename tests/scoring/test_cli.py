@@ -22,8 +22,9 @@ async def _cli(*arguments: str) -> Result:
 
 @pytest.fixture
 def fast_training(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(training, "fit", lambda train, **params: training.AdditiveRanker(**FAST).fit(
-        train.features, train.labels, sample_weight=train.weights))
+    """The real fit (with its calibration), with fewer boosting rounds."""
+    fit = training.fit
+    monkeypatch.setattr(training, "fit", lambda train, **params: fit(train, **{**params, **FAST}))
 
 
 async def test_the_model_lifecycle_from_the_command_line(history_cli: Settings, history_dir: Path,
@@ -43,6 +44,10 @@ async def test_the_model_lifecycle_from_the_command_line(history_cli: Settings, 
     evaluated = await _cli("model", "evaluate", version)
     assert evaluated.exit_code == 0, evaluated.output
     assert f"candidate ({version})" in evaluated.stdout
+    # Calibration is reported with the figure before the calibration step.
+    calibration = next(line for line in evaluated.stdout.splitlines() if f"candidate ({version})" in line
+                       and line.count("0.") == 4)
+    assert "calibration" in evaluated.stdout and "ECE raw" in evaluated.stdout, calibration
 
     promoted = await _cli("model", "promote", version, "--force")
     assert promoted.exit_code == 0, promoted.output

@@ -10,7 +10,7 @@ from sklearn.base import clone
 
 from scoring.base import Scorer
 from scoring.features import FEATURE_INDEX, FEATURE_NAMES
-from scoring.model import MONOTONIC, AdditiveRanker, ArtefactError, RankingModel, checksum_of
+from scoring.model import FORMAT_VERSION, MONOTONIC, AdditiveRanker, ArtefactError, RankingModel, checksum_of
 
 COLUMN = FEATURE_INDEX
 
@@ -106,7 +106,7 @@ def test_artefact_round_trip_gives_identical_scores(fitted: tuple[RankingModel, 
     assert np.array_equal(loaded.contributions(features), model.contributions(features))
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["feature_names"] == list(FEATURE_NAMES)
-    assert document["training"] == {"rows": 3000} and document["format_version"] == 1
+    assert document["training"] == {"rows": 3000} and document["format_version"] == FORMAT_VERSION
     assert document["estimator"]["params"]["monotonic"] is True
     assert "pickle" not in path.read_text(encoding="utf-8")
 
@@ -155,3 +155,66 @@ def test_an_all_unknown_feature_trains_as_neutral() -> None:
     ranker = AdditiveRanker(max_iter=20).fit(features, labels)
     assert len(ranker.shapes_[COLUMN["semantic_employer"]].thresholds) == 0
     assert (ranker.logit_contributions(features[:5])[:, COLUMN["semantic_employer"]] == 0).all()
+
+
+def _calibrated(model: RankingModel, slope: float, intercept: float) -> RankingModel:
+    """The same fitted shapes with a Platt scaling on top (through the artefact, so the fixture stays as it is)."""
+    twin = RankingModel.from_json(model.to_json())
+    twin.ranker.calibrate({"method": "platt", "slope": slope, "intercept": intercept})
+    return RankingModel(twin.version, twin.ranker)
+
+
+def test_calibration_keeps_the_order_and_the_contributions_exact(fitted: tuple[RankingModel, np.ndarray]) -> None:
+    model, features = fitted
+    calibrated = _calibrated(model, 0.6, -0.8)
+    rows = features[:300]
+    raw, scores = model.score(rows), calibrated.score(rows)
+    assert not np.allclose(raw, scores)
+    # Monotone: the ranking is the same, and the probability before calibration is still reported.
+    assert np.array_equal(np.argsort(raw, kind="stable"), np.argsort(scores, kind="stable"))
+    np.testing.assert_allclose(calibrated.uncalibrated_score(rows), raw, atol=1e-12)
+    # Linear in log-odds: every feature's exact contribution is scaled by the slope, and they still sum.
+    np.testing.assert_allclose(calibrated.ranker.logit_contributions(rows),
+                               0.6 * model.ranker.logit_contributions(rows), atol=1e-12)
+    np.testing.assert_allclose(calibrated.base_value + calibrated.contributions(rows).sum(axis=1), scores, atol=1e-9)
+    np.testing.assert_allclose(calibrated.ranker.expected_logit_
+                               + calibrated.ranker.logit_contributions(rows).sum(axis=1),
+                               calibrated.ranker.decision_function(rows), atol=1e-9)
+
+
+def test_calibration_survives_the_artefact_and_older_artefacts_read_as_uncalibrated(
+        fitted: tuple[RankingModel, np.ndarray]) -> None:
+    model, features = fitted
+    calibrated = _calibrated(model, 0.6, -0.8)
+    loaded = RankingModel.from_json(calibrated.to_json())
+    assert loaded.calibrated and loaded.ranker.calibration_["slope"] == 0.6
+    assert np.array_equal(loaded.score(features), calibrated.score(features))
+    # An artefact of format version 1 has no calibration: it scores as it always did.
+    document = model.document()
+    del document["model"]["calibration"]
+    document["format_version"] = 1
+    document["checksum"] = checksum_of(document)
+    old = RankingModel.from_json(json.dumps(document))
+    assert not old.calibrated and np.array_equal(old.score(features), model.score(features))
+
+
+@pytest.mark.parametrize("slope", [0.0, -1.0])
+def test_a_calibration_that_would_reverse_or_flatten_the_ranking_is_refused(
+        fitted: tuple[RankingModel, np.ndarray], slope: float) -> None:
+    model, _ = fitted
+    document = model.document()
+    document["model"]["calibration"] = {"method": "platt", "slope": slope, "intercept": 0.0}
+    document["checksum"] = checksum_of(document)
+    with pytest.raises(ArtefactError, match="positive slope"):
+        RankingModel.from_json(json.dumps(document))
+    with pytest.raises(ValueError, match="positive slope"):
+        RankingModel.from_json(model.to_json()).ranker.calibrate({"method": "platt", "slope": slope, "intercept": 0})
+
+
+def test_rows_of_weight_zero_are_left_out_of_the_fit() -> None:
+    features, labels = synthetic(rows=1500)
+    extra, _ = synthetic(rows=1500, seed=1)
+    padded = AdditiveRanker(max_iter=30).fit(np.vstack([features, extra]), np.concatenate([labels, np.zeros(1500)]),
+                                             sample_weight=np.concatenate([np.ones(1500), np.zeros(1500)]))
+    plain = AdditiveRanker(max_iter=30).fit(features, labels, sample_weight=np.ones(1500))
+    assert np.array_equal(padded.decision_function(features), plain.decision_function(features))

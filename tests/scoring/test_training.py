@@ -59,6 +59,8 @@ async def test_rows_are_pairs_as_of_their_decision_day(history_pool: asyncpg.Poo
     assert train.features.shape[1] == len(FEATURE_NAMES)
     assert set(train.counts()) == {"success", "failure", "declined", "sampled"}
     assert (train.weights[train.kinds == "sampled"] == training.SAMPLED_WEIGHT).all()
+    assert (train.weights[train.kinds == "declined"] == training.DECLINED_WEIGHT).all()
+    assert (train.weights[np.isin(train.kinds, ["success", "failure"])] == 1).all()
     assert (train.labels[train.kinds != "success"] == 0).all() and (train.labels[train.kinds == "success"] == 1).all()
     # Unknown for the past: the load; the text similarity without vectors.
     assert (train.features[:, COLUMN["employer_load"]] == 0).all()
@@ -122,3 +124,42 @@ async def test_too_little_history_is_a_clear_error_and_nothing_is_registered(poo
     async with pool.acquire() as conn:
         assert await service.list_versions(conn) == []
         assert (await service.active_scorer(conn)).version == service.default_scorer().version
+
+
+async def test_the_model_is_calibrated_on_the_latest_slice_of_the_training_period(history_pool: asyncpg.Pool) -> None:
+    """Platt scaling learnt on the latest fifth of the training placements by a model that never saw them:
+    recorded in the ranker, monotone, and closer to the realised success rate of that slice than before."""
+    history = await _history(history_pool)
+    train = training.build_training_set(history).train
+    ranker = training.fit(train, **FAST)
+    calibration = ranker.calibration_
+    assert calibration["method"] == "platt" and calibration["slope"] > 0
+    start = dt.date.fromisoformat(calibration["fitted_from"]).toordinal()
+    placed_days = np.sort(train.days[np.isin(train.kinds, ["success", "failure"])])
+    assert placed_days[0] < start <= placed_days[-1]
+    in_slice = (train.days >= start) & (train.kinds != "sampled")
+    assert calibration["rows"] == int(in_slice.sum()) and calibration["successes"] == int(train.labels[in_slice].sum())
+    uncalibrated = training.fit(train, calibrate=False, **FAST)
+    assert uncalibrated.calibration_["method"] == "none"
+    assert np.array_equal(np.argsort(ranker.decision_function(train.features), kind="stable"),
+                          np.argsort(uncalibrated.decision_function(train.features), kind="stable"))
+    # The earlier rows' model, recalibrated, predicts the slice's overall success rate about right.
+    earlier = AdditiveRanker(**FAST).fit(train.features[train.days < start], train.labels[train.days < start],
+                                         sample_weight=train.weights[train.days < start])
+    observed = train.labels[in_slice].mean()
+    raw = earlier.predict_proba(train.features[in_slice])[:, 1].mean()
+    recalibrated = earlier.calibrate(calibration).predict_proba(train.features[in_slice])[:, 1].mean()
+    assert abs(recalibrated - observed) < abs(raw - observed) and abs(recalibrated - observed) < 0.03
+
+
+def test_too_small_a_slice_leaves_the_model_uncalibrated_and_says_why() -> None:
+    rng = np.random.default_rng(0)
+    rows = 120
+    features = rng.random((rows, len(FEATURE_NAMES)))
+    labels = (rng.random(rows) < features[:, COLUMN["essential_skill_share"]]).astype(np.int64)
+    kinds = np.where(labels == 1, "success", "failure")
+    dataset = training.Dataset(features, labels, np.ones(rows), np.arange(rows) + 700_000, kinds,
+                               np.arange(rows), np.arange(rows), np.zeros(rows, dtype=np.int64))
+    calibration = training.calibration(dataset, **FAST)
+    assert calibration["method"] == "none" and "too few decided pairs" in calibration["reason"]
+    assert training.fit(dataset, **FAST).calibration_["method"] == "none"
