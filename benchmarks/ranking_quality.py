@@ -303,6 +303,10 @@ async def measure(settings: Settings, *, citizens: int, employers: int, seed: in
                         for name, metrics in comparison.items()},
             "calibration": {name: metrics["calibration"] for name, metrics in comparison.items()
                             if metrics.get("calibration")},
+            "calibration_uncalibrated": {name: metrics["calibration_uncalibrated"]
+                                         for name, metrics in comparison.items()
+                                         if metrics.get("calibration_uncalibrated")},
+            "trained_model_calibration_step": model.ranker.calibration_,
             "timings": timings}
 
 
