@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -98,8 +99,11 @@ async def citizen_ids_by_occupation(conn: asyncpg.Connection, candidate_ids: Seq
 # ---------------------------------------------------------------------------------------------------
 # Openings and employers
 
+# Paused employers are few: excluding their ids (a partial index) beats joining every employer.
+_PAUSED_EMPLOYERS = """SELECT e.id FROM employers e
+    WHERE e.status = 'paused' AND (e.paused_until IS NULL OR e.paused_until > $2)"""
 _OPENING_FILTER = f"""
-    o.status = 'open' AND (o.expires_on IS NULL OR o.expires_on >= $2) AND {_EMPLOYER_ACTIVE}
+    o.status = 'open' AND (o.expires_on IS NULL OR o.expires_on >= $2) AND o.employer_id NOT IN ({_PAUSED_EMPLOYERS})
     AND o.schemes && $3::text[] AND o.postcode = ANY($1::text[])"""
 # Only the area: to show the consultant what was excluded and why ($2 and $3 still typed for the plan).
 _AREA_ONLY = "o.postcode = ANY($1::text[]) AND $2::date IS NOT NULL AND $3::text[] IS NOT NULL"
@@ -116,7 +120,7 @@ async def opening_ids(conn: asyncpg.Connection, postcodes: Sequence[str], today:
     unless `include_unavailable` (to show the consultant what was excluded and why)."""
     where = _AREA_ONLY if include_unavailable else _OPENING_FILTER
     rows = await conn.fetch(
-        f"SELECT o.id FROM openings o JOIN employers e ON e.id = o.employer_id WHERE {where} ORDER BY o.id",
+        f"SELECT o.id FROM openings o WHERE {where} ORDER BY o.id",
         list(postcodes), today, list(schemes))
     return [row["id"] for row in rows]
 
@@ -128,7 +132,7 @@ async def opening_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str
     await _ann_settings(conn)
     rows = await conn.fetch(
         f"""SELECT o.id FROM text_vectors v
-            JOIN openings o ON o.id = v.entity_id JOIN employers e ON e.id = o.employer_id
+            JOIN openings o ON o.id = v.entity_id
             WHERE v.entity_kind = 'opening' AND vector_dims(v.embedding) = {int(dims)} AND v.encoder_id = $4
               AND {_OPENING_FILTER}
             ORDER BY v.embedding::vector({int(dims)}) <=> $5::vector({int(dims)}) LIMIT $6""",
@@ -136,23 +140,73 @@ async def opening_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str
     return [row["id"] for row in rows]
 
 
+@dataclass(frozen=True)
+class OpeningCandidates:
+    """The openings a ranking scores: every coarse-eligible one when there are few, else the nearest by
+    text (exact) and the taxonomy matches among them. `eligible` counts the coarse-eligible openings;
+    beyond `exact_up_to` of them the nearest by text are left to `opening_ids_dense` (HNSW)."""
+
+    ids: list[uuid.UUID]
+    eligible: int
+
+
+def _taxonomy_step(occupations: str, groups: str, skills: str) -> tuple[str, str]:
+    """(condition, order) of the taxonomy step over `eligible el`: openings for the citizen's occupations,
+    related ISCO groups (3 digits) or essential skills, given as text[] parameters; exact occupations
+    first, then group matches."""
+    return (f"""(el.occupation_uri = ANY({occupations}::text[]) OR left(occ.isco_group, 3) = ANY({groups}::text[])
+                 OR el.essential_skill_uris && {skills}::text[])""",
+            f"""(el.occupation_uri = ANY({occupations}::text[])) IS TRUE DESC,
+                (left(occ.isco_group, 3) = ANY({groups}::text[])) IS TRUE DESC, el.id""")
+
+
+async def opening_candidates(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
+                             schemes: Sequence[str], *, encoder_id: str, vector: np.ndarray | None,
+                             occupation_uris: Sequence[str], isco_groups: Sequence[str], skill_uris: Sequence[str],
+                             every_up_to: int, exact_up_to: int, dense_k: int, taxonomy_k: int) -> OpeningCandidates:
+    """One statement: the coarse filter (open, unexpired, employer not paused, shared scheme, in the
+    postcodes), then every eligible opening (up to `every_up_to` of them) or the `dense_k` nearest by exact
+    cosine distance (up to `exact_up_to`) and the `taxonomy_k` best taxonomy matches."""
+    match, order = _taxonomy_step("$6", "$7", "$8")
+    row = await conn.fetchrow(
+        f"""WITH eligible AS MATERIALIZED (
+                SELECT o.id, coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
+                       o.essential_skill_uris
+                FROM openings o WHERE {_OPENING_FILTER}),
+            size AS (SELECT count(*) AS n FROM eligible),
+            every AS (SELECT el.id FROM eligible el WHERE (SELECT n FROM size) <= $9),
+            dense AS (
+                SELECT el.id FROM eligible el
+                JOIN text_vectors v ON v.entity_kind = 'opening' AND v.entity_id = el.id AND v.encoder_id = $4
+                WHERE $5::vector IS NOT NULL AND (SELECT n FROM size) > $9 AND (SELECT n FROM size) <= $10
+                  AND vector_dims(v.embedding) = vector_dims($5::vector)
+                ORDER BY v.embedding <=> $5::vector, el.id LIMIT $11),
+            taxonomy AS (
+                SELECT el.id FROM eligible el LEFT JOIN occupations occ ON occ.uri = el.occupation_uri
+                WHERE (SELECT n FROM size) > $9 AND {match}
+                ORDER BY {order} LIMIT $12)
+            SELECT (SELECT n FROM size) AS eligible,
+                   array(SELECT id FROM every UNION SELECT id FROM dense UNION SELECT id FROM taxonomy
+                         ORDER BY 1) AS ids""",
+        list(postcodes), today, list(schemes), encoder_id, vector, list(occupation_uris), list(isco_groups),
+        list(skill_uris), every_up_to, exact_up_to, dense_k, taxonomy_k)
+    assert row is not None
+    return OpeningCandidates(ids=list(row["ids"]), eligible=row["eligible"])
+
+
 async def opening_ids_by_taxonomy(conn: asyncpg.Connection, candidate_ids: Sequence[uuid.UUID],
                                   occupation_uris: Sequence[str], isco_groups: Sequence[str],
                                   skill_uris: Sequence[str], limit: int) -> list[uuid.UUID]:
     """Openings among `candidate_ids` for the citizen's occupations, related ISCO groups (3 digits) or
     essential skills, exact occupations first."""
+    match, order = _taxonomy_step("$2", "$3", "$4")
     rows = await conn.fetch(
-        """WITH candidate AS (
+        f"""WITH eligible AS (
                 SELECT o.id, coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
-                       o.skills
+                       o.essential_skill_uris
                 FROM openings o WHERE o.id = ANY($1::uuid[]))
-            SELECT c.id FROM candidate c LEFT JOIN occupations occ ON occ.uri = c.occupation_uri
-            WHERE c.occupation_uri = ANY($2::text[]) OR left(occ.isco_group, 3) = ANY($3::text[])
-               OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.skills) AS s
-                          WHERE s->>'uri' = ANY($4::text[]) AND coalesce((s->>'essential')::boolean, true))
-            ORDER BY (c.occupation_uri = ANY($2::text[])) DESC, (left(occ.isco_group, 3) = ANY($3::text[])) DESC,
-                     c.id
-            LIMIT $5""",
+            SELECT el.id FROM eligible el LEFT JOIN occupations occ ON occ.uri = el.occupation_uri
+            WHERE {match} ORDER BY {order} LIMIT $5""",
         list(candidate_ids), list(occupation_uris), list(isco_groups), list(skill_uris), limit)
     return [row["id"] for row in rows]
 

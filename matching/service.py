@@ -6,6 +6,7 @@ suggestions never count towards the employer load it is ranked with, and the cac
 generation of every table a ranking reads.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -22,7 +23,7 @@ from core.cache import Cache
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.geography import great_circle_km
 from core.vocab import SCHEMES_BY_TARGET_GROUP, Need, Scheme, TargetGroup
-from matching import eligibility, explain, repository
+from matching import eligibility, explain, repository, vectorised
 from matching.features import PairFacts, choose_scheme, normalise_text, pair_facts
 from matching.profiles import CitizenProfile, Placement, Skill
 from matching.schemas import (
@@ -40,7 +41,7 @@ from matching.schemas import (
     Suggestion,
 )
 from scoring.base import Scorer
-from scoring.features import FEATURE_NAMES
+from scoring.features import FEATURE_INDEX, FEATURE_NAMES
 from taxonomy import snapshot as taxonomy_snapshot
 from taxonomy.snapshot import TaxonomySnapshot
 from users.schemas import Principal
@@ -50,7 +51,7 @@ from users.schemas import Principal
 EXACT_LIMIT = 600
 # Up to this many coarse-eligible ids the nearest by text are found by exact distances over the
 # primary key; beyond it by the HNSW index.
-EXACT_SEARCH_LIMIT = 5000
+EXACT_SEARCH_LIMIT = 25000
 DENSE_K = 200
 TAXONOMY_K = 200
 # Employers open to a scheme without an opening: the nearest this many are scored.
@@ -86,9 +87,10 @@ class Engine:
 class _Scored:
     citizen: CitizenProfile
     placement: Placement
-    facts: PairFacts
+    scheme: Scheme
+    commute_km: float
+    features: np.ndarray
     score: float
-    contributions: np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -198,26 +200,33 @@ async def _postcodes_within(conn: asyncpg.Connection, latitude: float, longitude
 # Scoring shared by both directions
 
 
-def _score(engine: Engine, pairs: list[tuple[CitizenProfile, Placement, PairFacts]]) -> list[_Scored]:
-    if not pairs:
-        return []
-    matrix = np.vstack([facts.features for _, _, facts in pairs])
-    contributions = engine.scorer.contributions(matrix)
-    scores = engine.scorer.score(matrix)
-    scored = [_Scored(citizen, placement, facts, float(score), contributions[index])
-              for index, ((citizen, placement, facts), score) in enumerate(zip(pairs, scores, strict=True))]
+def _rank(engine: Engine, citizens: Sequence[CitizenProfile], placements: Sequence[Placement],
+          citizen_index: np.ndarray, placement_index: np.ndarray, *, max_km: np.ndarray,
+          wanted: Scheme | None) -> tuple[list[_Scored], np.ndarray]:
+    """The eligible pairs among those given, scored and ranked (ties by ids), and per given pair whether it
+    was eligible. Rules and features are computed for all pairs at once (`matching.vectorised`, equal to
+    `eligibility.exclusions` and `pair_facts`); `max_km` is the commute limit per pair."""
+    encoded = vectorised.encode_profiles(citizens, placements)
+    passes = vectorised.eligible(encoded, citizens, placements, citizen_index, placement_index, engine.today,
+                                 max_km=max_km, wanted=wanted)
+    kept_citizens, kept_placements = citizen_index[passes], placement_index[passes]
+    schemes = vectorised.choose_schemes(encoded, kept_citizens, kept_placements, wanted)
+    features = np.ascontiguousarray(vectorised.pair_features(encoded, kept_citizens, kept_placements, schemes,
+                                                             engine.today))
+    scores = engine.scorer.score(features) if len(features) else np.zeros(0)
+    commute = features[:, FEATURE_INDEX["commute_km"]]
+    scored = [_Scored(citizens[c], placements[p], vectorised.SCHEMES[scheme], float(km), row, float(score))
+              for c, p, scheme, km, row, score in zip(kept_citizens, kept_placements, schemes, commute, features,
+                                                      scores, strict=True)]
     scored.sort(key=lambda item: (-round(item.score, 9), str(item.citizen.id), item.placement.key))
-    return scored
+    return scored, passes
 
 
-def _evaluate(engine: Engine, citizen: CitizenProfile, placement: Placement, query: MatchQuery,
-              max_km: float) -> tuple[PairFacts, list[eligibility.Exclusion]]:
-    commute_km = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
-    found = eligibility.exclusions(citizen, placement, commute_km=commute_km, max_km=max_km,
-                                   wanted_scheme=query.scheme, today=engine.today)
-    scheme = choose_scheme(citizen, placement, query.scheme) or sorted(placement.schemes)[0]
-    facts = pair_facts(citizen, placement, scheme=scheme, commute_km=commute_km, today=engine.today)
-    return facts, found
+def _facts(engine: Engine, item: _Scored) -> PairFacts:
+    """What the explanation quotes about a ranked pair, with the features it was scored on."""
+    facts = pair_facts(item.citizen, item.placement, scheme=item.scheme, commute_km=item.commute_km,
+                       today=engine.today)
+    return dataclasses.replace(facts, features=item.features)
 
 
 def _labels(taxonomy: TaxonomySnapshot, lang: explain.Language) -> explain.Labels:
@@ -251,14 +260,18 @@ async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list
         if len(chosen) >= limit:
             break
     labels = _labels(taxonomy, lang)
-    explained = [explain.explain(item.citizen, item.placement, item.facts, item.contributions, labels,
-                                 today=engine.today, lang=lang) for item, _ in chosen]
+    facts = [_facts(engine, item) for item, _ in chosen]
+    contributions = (engine.scorer.contributions(np.vstack([item.features for item, _ in chosen])) if chosen
+                     else np.zeros((0, len(FEATURE_NAMES))))
+    explained = [explain.explain(item.citizen, item.placement, pair, contribution, labels, today=engine.today,
+                                 lang=lang)
+                 for (item, _), pair, contribution in zip(chosen, facts, contributions, strict=True)]
     rows = [{
         "citizen_id": item.citizen.id, "jobcentre_code": item.citizen.jobcentre_code,
         "employer_id": item.placement.employer_id, "opening_id": item.placement.opening_id,
-        "scheme": item.facts.scheme.value, "origin": origin, "score": item.score,
-        "commute_km": round(item.facts.commute_km, 2),
-        "features": _feature_json(item.facts.features),
+        "scheme": item.scheme.value, "origin": origin, "score": item.score,
+        "commute_km": round(item.commute_km, 2),
+        "features": _feature_json(item.features),
         "reasons": text.reasons, "warnings": text.warnings, "scorer_version": engine.scorer.version,
         "input_hash": _pair_hash(item),
     } for (item, _), text in zip(chosen, explained, strict=True)]
@@ -266,11 +279,11 @@ async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list
     items = []
     for rank, ((item, state), text) in enumerate(zip(chosen, explained, strict=True), start=1):
         opening, employer = _refs(item.placement)
-        key = (item.citizen.id, item.placement.employer_id, item.placement.opening_id, item.facts.scheme.value)
+        key = (item.citizen.id, item.placement.employer_id, item.placement.opening_id, item.scheme.value)
         items.append(RankedItem(
             suggestion_id=ids[key], rank=rank, score=round(item.score, 6),
             citizen=_citizen_ref(item.citizen) if with_citizen else None, opening=opening, employer=employer,
-            scheme=item.facts.scheme, commute_km=round(item.facts.commute_km, 1), explanation=text.text,
+            scheme=item.scheme, commute_km=round(item.commute_km, 1), explanation=text.text,
             reasons=[Reason.model_validate(reason) for reason in text.reasons],
             warnings=[Caveat.model_validate(warning) for warning in text.warnings],
             state=state, scorer_version=engine.scorer.version))
@@ -285,19 +298,34 @@ def _feature_json(values: np.ndarray) -> dict[str, float | None]:
 
 def _pair_hash(item: _Scored) -> str:
     """Fingerprint of the features a suggestion was scored on (reproducibility checks)."""
-    return hashlib.sha256(item.facts.features.round(6).tobytes()).hexdigest()[:32]
+    return hashlib.sha256(item.features.round(6).tobytes()).hexdigest()[:32]
 
 
-def _excluded_items(excluded: list[tuple[_Scored, list[eligibility.Exclusion]]], lang: explain.Language,
-                    with_citizen: bool) -> list[ExcludedItem]:
+def _excluded_items(engine: Engine, citizens: Sequence[CitizenProfile], placements: Sequence[Placement],
+                    query: MatchQuery, max_km: Sequence[float], *, with_citizen: bool) -> list[ExcludedItem]:
+    """Pairs that break a hard rule, with every rule they break, best scored first (shown on request;
+    their scheme is the best shared one, or the placement's first when they share none)."""
+    found: list[tuple[CitizenProfile, Placement, PairFacts, list[eligibility.Exclusion]]] = []
+    for citizen, placement, limit in zip(citizens, placements, max_km, strict=True):
+        commute = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
+        rules = eligibility.exclusions(citizen, placement, commute_km=commute, max_km=limit,
+                                       wanted_scheme=query.scheme, today=engine.today)
+        scheme = choose_scheme(citizen, placement, query.scheme) or sorted(placement.schemes)[0]
+        found.append((citizen, placement, pair_facts(citizen, placement, scheme=scheme, commute_km=commute,
+                                                     today=engine.today), rules))
+    if not found:
+        return []
+    scores = engine.scorer.score(np.vstack([facts.features for _, _, facts, _ in found]))
+    ranked = sorted(zip(found, scores, strict=True),
+                    key=lambda item: (-round(float(item[1]), 9), str(item[0][0].id), item[0][1].key))
     shown = []
-    for item, found in excluded[:EXCLUDED_SHOWN]:
-        opening, employer = _refs(item.placement)
+    for (citizen, placement, facts, rules), _ in ranked[:EXCLUDED_SHOWN]:
+        opening, employer = _refs(placement)
         shown.append(ExcludedItem(
-            citizen=_citizen_ref(item.citizen) if with_citizen else None, opening=opening, employer=employer,
-            commute_km=round(item.facts.commute_km, 1),
-            exclusions=[Caveat(code=rule.code, text=rule.text_da if lang == "da" else rule.text_en)
-                        for rule in found]))
+            citizen=_citizen_ref(citizen) if with_citizen else None, opening=opening, employer=employer,
+            commute_km=round(facts.commute_km, 1),
+            exclusions=[Caveat(code=rule.code, text=rule.text_da if query.lang == "da" else rule.text_en)
+                        for rule in rules]))
     return shown
 
 
@@ -362,7 +390,7 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
         raise InvalidInput("scheme", f"the citizen cannot use '{query.scheme.value}' (target group "
                                      f"'{citizen.target_group.value}', schemes {', '.join(sorted(allowed))})")
     postcodes = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max_km)
-    opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes, taxonomy)
+    opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes)
     employer_ids = await repository.employer_ids_without_openings(
         conn, postcodes, engine.today, schemes, near=(citizen.latitude, citizen.longitude), limit=EMPLOYER_K)
     excluded_ids: list[uuid.UUID] = []
@@ -379,50 +407,40 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
             include_unavailable=True)
     placements = await _load_placements(conn, engine, taxonomy, sorted(set(opening_ids) | set(excluded_ids), key=str),
                                         sorted(set(employer_ids) | set(excluded_employers), key=str), citizen.id)
-    eligible: list[tuple[CitizenProfile, Placement, PairFacts]] = []
-    excluded: list[tuple[CitizenProfile, Placement, PairFacts, list[eligibility.Exclusion]]] = []
-    for placement in placements:
-        facts, found = _evaluate(engine, citizen, placement, query, max_km)
-        if found:
-            excluded.append((citizen, placement, facts, found))
-        else:
-            eligible.append((citizen, placement, facts))
-    scored = _score(engine, eligible)
+    every = np.arange(len(placements))
+    scored, passes = _rank(engine, [citizen], placements, np.zeros(len(placements), dtype=np.int64), every,
+                           max_km=np.full(len(placements), max_km), wanted=query.scheme)
     items = await _rank_and_store(conn, engine, scored, limit=query.limit, origin="citizen", lang=query.lang,
                                   taxonomy=taxonomy, with_citizen=False)
     excluded_list = None
     if query.include_excluded:
-        scored_excluded = _score(engine, [(c, p, f) for c, p, f, _ in excluded])
-        reasons = {item[1].key: item[3] for item in excluded}
-        excluded_list = _excluded_items([(item, reasons[item.placement.key]) for item in scored_excluded],
-                                        query.lang, with_citizen=False)
+        excluded = [placements[index] for index in every[~passes]]
+        excluded_list = _excluded_items(engine, [citizen] * len(excluded), excluded, query,
+                                        [max_km] * len(excluded), with_citizen=False)
     return RankedList(items=items, excluded=excluded_list, warnings=warnings, scorer_version=engine.scorer.version,
                       considered=len(placements), retrieval=retrieval,
                       generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile,
-                             postcodes: list[str], schemes: list[str],
-                             taxonomy: TaxonomySnapshot) -> tuple[list[uuid.UUID], str]:
+                             postcodes: list[str], schemes: list[str]) -> tuple[list[uuid.UUID], str]:
     """Every coarse-eligible opening when there are few; else the nearest by text and by taxonomy."""
     if not postcodes or not schemes:
         return [], "exact"
-    eligible = await repository.opening_ids(conn, postcodes, engine.today, schemes)
-    if len(eligible) <= EXACT_LIMIT:
-        return eligible, "exact"
-    found: set[uuid.UUID] = set()
-    if citizen.vector is not None and engine.dims == len(citizen.vector):
-        if len(eligible) <= EXACT_SEARCH_LIMIT:
-            found |= set(await repository.nearest_among(conn, "opening", engine.encoder_id, citizen.vector,
-                                                        eligible, DENSE_K))
-        else:
-            found |= set(await repository.opening_ids_dense(conn, engine.dims, engine.encoder_id, citizen.vector,
-                                                            postcodes, engine.today, schemes, DENSE_K))
-    occupations = sorted(citizen.occupations | citizen.wished_occupations)
-    groups = sorted({group[:3] for group in (citizen.occupations | citizen.wished_occupations).values()})
-    found |= set(await repository.opening_ids_by_taxonomy(conn, eligible, occupations, groups,
-                                                          sorted(citizen.skill_uris), TAXONOMY_K))
-    return sorted(found, key=str), "approximate"
+    vector = citizen.vector if citizen.vector is not None and engine.dims == len(citizen.vector) else None
+    occupations = citizen.occupations | citizen.wished_occupations
+    found = await repository.opening_candidates(
+        conn, postcodes, engine.today, schemes, encoder_id=engine.encoder_id, vector=vector,
+        occupation_uris=sorted(occupations), isco_groups=sorted({group[:3] for group in occupations.values()}),
+        skill_uris=sorted(citizen.skill_uris), every_up_to=EXACT_LIMIT, exact_up_to=EXACT_SEARCH_LIMIT,
+        dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
+    if found.eligible <= EXACT_LIMIT:
+        return found.ids, "exact"
+    ids = set(found.ids)
+    if vector is not None and engine.dims is not None and found.eligible > EXACT_SEARCH_LIMIT:
+        ids |= set(await repository.opening_ids_dense(conn, engine.dims, engine.encoder_id, vector, postcodes,
+                                                      engine.today, schemes, DENSE_K))
+    return sorted(ids, key=str), "approximate"
 
 
 async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
@@ -482,13 +500,10 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
         found |= set(await repository.citizen_ids_by_occupation(conn, citizen_ids, related, TAXONOMY_K))
         citizen_ids = sorted(found, key=str)
     rows = await repository.citizen_rows(conn, citizen_ids, engine.encoder_id, jobcentre_code)
-    eligible = []
-    for row in sorted(rows, key=lambda item: str(item["id"])):
-        citizen = citizen_profile(row, taxonomy)
-        facts, found_rules = _evaluate(engine, citizen, placement, query, float(citizen.max_commute_km))
-        if not found_rules:
-            eligible.append((citizen, placement, facts))
-    scored = _score(engine, eligible)
+    citizens = [citizen_profile(row, taxonomy) for row in sorted(rows, key=lambda item: str(item["id"]))]
+    scored, _ = _rank(engine, citizens, [placement], np.arange(len(citizens)), np.zeros(len(citizens), dtype=np.int64),
+                      max_km=np.array([citizen.max_commute_km for citizen in citizens], dtype=np.float64),
+                      wanted=query.scheme)
     items = await _rank_and_store(conn, engine, scored, limit=query.limit, origin="opening", lang=query.lang,
                                   taxonomy=taxonomy, with_citizen=True)
     await audit.record(conn, principal, "candidates", [item.citizen.id for item in items if item.citizen],

@@ -360,12 +360,18 @@ def choose_schemes(encoded: EncodedProfiles, citizen_index: np.ndarray, placemen
     return best
 
 
-def within_reach(encoded: EncodedProfiles, citizen_index: np.ndarray, placement_index: np.ndarray) -> np.ndarray:
-    """The time-invariant necessary conditions of eligibility: a shared scheme, within the citizen's own
-    max commute, hours within tolerance. (Limitations, status, slots and pauses are left to the rules.)"""
-    shared = (encoded.citizen_schemes[citizen_index] & encoded.placement_schemes[placement_index]) != 0
-    near = commute_km(encoded, citizen_index, placement_index) <= encoded.max_commute_km[citizen_index]
-    reachable: np.ndarray = shared & near & (hours_gap(encoded, citizen_index, placement_index) <= HOURS_TOLERANCE)
+def within_reach(encoded: EncodedProfiles, citizen_index: np.ndarray, placement_index: np.ndarray, *,
+                 max_km: np.ndarray | None = None, wanted: Scheme | None = None) -> np.ndarray:
+    """The time-invariant necessary conditions of eligibility: a shared scheme (the `wanted` one, when
+    given), within `max_km` per pair (default: the citizen's own max commute), hours within tolerance.
+    (Limitations, status, slots and pauses are left to the rules.)"""
+    shared = encoded.citizen_schemes[citizen_index] & encoded.placement_schemes[placement_index]
+    if wanted is not None:
+        shared &= 1 << SCHEME_CODE[wanted]
+    limit = encoded.max_commute_km[citizen_index] if max_km is None else max_km
+    near = commute_km(encoded, citizen_index, placement_index) <= limit
+    reachable: np.ndarray = (shared != 0) & near & (hours_gap(encoded, citizen_index, placement_index)
+                                                    <= HOURS_TOLERANCE)
     return reachable
 
 
@@ -537,9 +543,11 @@ def pair_features(encoded: EncodedProfiles, citizen_index: np.ndarray, placement
 
 
 def eligible(encoded: EncodedProfiles, citizens: Sequence[CitizenProfile], placements: Sequence[Placement],
-             citizen_index: np.ndarray, placement_index: np.ndarray, today: dt.date) -> np.ndarray:
-    """Per pair, whether it passes every hard rule of matching.eligibility today (with the citizen's own
-    max commute), as `matching.service.is_eligible`: the pair-level rules vectorised, the rules about the
+             citizen_index: np.ndarray, placement_index: np.ndarray, today: dt.date, *,
+             max_km: np.ndarray | None = None, wanted: Scheme | None = None) -> np.ndarray:
+    """Per pair, whether it passes every hard rule of matching.eligibility today, as
+    `eligibility.exclusions(…, max_km=…, wanted_scheme=wanted)` is empty (by default with the citizen's own
+    max commute, as `matching.service.is_eligible`): the pair-level rules vectorised, the rules about the
     placement alone once per placement, limitation clashes checked only for citizens who have limitations."""
     available = np.array([
         (placement.opening_id is None or placement.status == "open")
@@ -547,7 +555,8 @@ def eligible(encoded: EncodedProfiles, citizens: Sequence[CitizenProfile], place
         and not (placement.employer_status == "paused"
                  and (placement.employer_paused_until is None or placement.employer_paused_until > today))
         and placement.free_slots > 0 for placement in placements], dtype=bool)
-    passes = within_reach(encoded, citizen_index, placement_index) & available[placement_index]
+    passes = within_reach(encoded, citizen_index, placement_index, max_km=max_km, wanted=wanted)
+    passes &= available[placement_index]
     limited = np.array([bool(citizen.limitations) for citizen in citizens], dtype=bool)
     for row in np.flatnonzero(passes & limited[citizen_index]):
         if eligibility.limitation_conflicts(citizens[citizen_index[row]], placements[placement_index[row]]):

@@ -10,7 +10,7 @@ import pytest
 
 from core.geography import great_circle_km
 from core.vocab import Limitation, Need, Scheme, TargetGroup, WorkCondition
-from matching import vectorised
+from matching import eligibility, vectorised
 from matching.features import choose_scheme, pair_facts
 from matching.profiles import CitizenProfile, Placement, Skill
 from matching.service import is_eligible
@@ -177,3 +177,22 @@ def test_eligible_equals_is_eligible() -> None:
                 for c, p in zip(citizen_index, placement_index, strict=True)]
     assert actual.tolist() == expected
     assert 0 < actual.mean() < 1
+
+
+def test_eligible_with_a_commute_limit_and_a_wanted_scheme_equals_the_rules() -> None:
+    citizens, placements = _world(11)
+    encoded = vectorised.encode_profiles(citizens, placements)
+    citizen_index = np.repeat(np.arange(len(citizens)), len(placements))
+    placement_index = np.tile(np.arange(len(placements)), len(citizens))
+    limits = np.array([random.Random(int(index)).choice([3.0, 10.0, 25.0]) for index in range(len(citizen_index))])
+    for wanted in (None, Scheme.INTERNSHIP, Scheme.FLEXJOB):
+        actual = vectorised.eligible(encoded, citizens, placements, citizen_index, placement_index, TODAY,
+                                     max_km=limits, wanted=wanted)
+        expected = []
+        for c, p, limit in zip(citizen_index, placement_index, limits, strict=True):
+            citizen, placement = citizens[c], placements[p]
+            km = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
+            expected.append(not eligibility.exclusions(citizen, placement, commute_km=km, max_km=float(limit),
+                                                       wanted_scheme=wanted, today=TODAY))
+        assert actual.tolist() == expected
+        assert 0 < actual.mean() < 1
