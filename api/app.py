@@ -15,6 +15,7 @@ from core.queue import configure_broker
 from employers.endpoints import router as employers_router
 from matching.endpoints import router as matching_router
 from placements.endpoints import router as placements_router
+from taxonomy import snapshot as taxonomy_snapshot
 from taxonomy.endpoints import router as taxonomy_router
 from taxonomy.service import NormaliserProvider, require_loaded
 from web import install as install_pages
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         configure_broker(settings.redis_url, settings.redis_prefix)
         async with app.state.pool.acquire() as conn:
             await require_loaded(conn)
+            await taxonomy_snapshot.current(conn)  # built now rather than by the first ranking
         app.state.normaliser.start()
         try:
             yield

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
+from core import memory
 from core.errors import InvalidInput
 from core.schemas import InferredCode
 from taxonomy import package_data, repository
@@ -122,9 +123,12 @@ def _in_background(build: Callable[[str | None, Path | None], Normaliser], encod
 
     def run() -> None:
         try:
-            future.set_result(build(encoder_name, cache_dir))
+            normaliser = build(encoder_name, cache_dir)
         except BaseException as error:  # handed to whoever awaits the future
             future.set_exception(error)
+            return
+        memory.settle()
+        future.set_result(normaliser)
 
     threading.Thread(target=run, name="normaliser", daemon=True).start()
     return future

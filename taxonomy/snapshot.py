@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from core import memory
 from taxonomy import repository
 
 
@@ -41,6 +42,7 @@ async def current(conn: asyncpg.Connection) -> TaxonomySnapshot:
         if version not in _cache:
             _cache.clear()
             _cache[version] = await _build(conn, version)
+            memory.settle()
         return _cache[version]
 
 
