@@ -9,6 +9,7 @@ chunks small enough to stay in the CPU cache.
 """
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,8 +50,10 @@ NEVER = 0  # the key id no citizen holds: pads key lists and stands in for a mis
 MEMBERSHIP_BYTES = 64 * 1024 * 1024  # budget for one citizen block's membership and similarity matrices
 CHUNK = 32768  # pairs per step
 # A block's features are computed for its whole citizens × placements grid when the pairs fill at least
-# 1/GRID_DENSITY of it (batch scoring, audits); else pair by pair (training samples).
+# 1/GRID_DENSITY of it and are at least GRID_MIN_PAIRS (batch scoring, audits); else pair by pair
+# (training samples, and a live ranking's few hundred pairs, for which building the grid costs more).
 GRID_DENSITY = 8
+GRID_MIN_PAIRS = 5000
 
 
 def _scheme_mask(schemes: frozenset[Scheme]) -> int:
@@ -176,10 +179,18 @@ class EncodedProfiles:
     text_has_vector: np.ndarray
     employer_vectors: np.ndarray | None
     employer_has_vector: np.ndarray
-    # For whole blocks of pairs at once: which placements hold each key (keys × placements), per family,
-    # and the essential skills as (URI key, text key) slots with their counts per placement.
-    incidence: dict[str, tuple[np.ndarray, sparse.csr_array]]
-    slots: tuple[np.ndarray, np.ndarray, sparse.csr_array]
+    @functools.cached_property
+    def incidence(self) -> dict[str, tuple[np.ndarray, sparse.csr_array]]:
+        """For whole blocks of pairs at once: which placements hold each key (keys × placements), per
+        family of keys (built on first use: small rankings go pair by pair and never need it)."""
+        return {"group4": _incidence(self.group_keys[0]), "group3": _incidence(self.group_keys[1]),
+                "group2": _incidence(self.group_keys[2]), "wish4": _incidence(self.wish_group_keys),
+                "industry": _incidence(self.industry_keys)}
+
+    @functools.cached_property
+    def slots(self) -> tuple[np.ndarray, np.ndarray, sparse.csr_array]:
+        """The essential skills as distinct (URI key, text key) slots with their counts per placement."""
+        return _slots(self.essential_uri, self.essential_text, self.essential_total)
 
     @property
     def citizen_count(self) -> int:
@@ -301,10 +312,6 @@ def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Pla
         posted=np.array([placement.opening_id is not None for placement in placements], dtype=np.float64),
         text_vectors=text_vectors, text_has_vector=text_has_vector,
         employer_vectors=employer_vectors, employer_has_vector=employer_has_vector,
-        incidence={"group4": _incidence(padded_groups[0]), "group3": _incidence(padded_groups[1]),
-                   "group2": _incidence(padded_groups[2]), "wish4": _incidence(padded_wish_groups),
-                   "industry": _incidence(padded_industry)},
-        slots=_slots(padded_uri, padded_text, essential_total),
     )
 
 
@@ -419,7 +426,7 @@ def _block(encoded: EncodedProfiles, start: int, stop: int, pairs: int) -> _Bloc
     first, last = np.searchsorted(encoded.citizen_key_owner, [start, stop])
     held[(encoded.citizen_key_owner[first:last] - start) * encoded.key_count + encoded.citizen_key_ids[first:last]] \
         = True
-    dense = (stop - start) * encoded.placement_count <= GRID_DENSITY * pairs
+    dense = pairs >= GRID_MIN_PAIRS and (stop - start) * encoded.placement_count <= GRID_DENSITY * pairs
     grid = _grid(encoded, held.reshape(stop - start, encoded.key_count), start, stop) if dense else None
     return _Block(start, held, grid)
 

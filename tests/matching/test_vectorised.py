@@ -96,6 +96,7 @@ def _assert_features_equal(actual: np.ndarray, expected: np.ndarray) -> None:
 def test_every_pair_equals_pair_facts(seed: int, density: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whole grids (density 8: features computed for the citizens × placements grid) and pair by pair."""
     monkeypatch.setattr(vectorised, "GRID_DENSITY", density)
+    monkeypatch.setattr(vectorised, "GRID_MIN_PAIRS", 0)
     citizens, placements = _world(seed)
     encoded = vectorised.encode_profiles(citizens, placements)
     citizen_index = np.repeat(np.arange(len(citizens)), len(placements))
@@ -116,6 +117,7 @@ def test_every_pair_equals_pair_facts(seed: int, density: int, monkeypatch: pyte
 def test_sparse_pairs_in_citizen_blocks_equal_pair_facts(density: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Random pairs in random order, with a memory budget small enough to force several blocks."""
     monkeypatch.setattr(vectorised, "GRID_DENSITY", density)
+    monkeypatch.setattr(vectorised, "GRID_MIN_PAIRS", 0)
     monkeypatch.setattr(vectorised, "CHUNK", 64)  # several chunks, computed in two threads
     citizens, placements = _world(7, citizens=60, placements=90)
     encoded = vectorised.encode_profiles(citizens, placements)
@@ -128,6 +130,17 @@ def test_sparse_pairs_in_citizen_blocks_equal_pair_facts(density: int, monkeypat
     expected = np.vstack([_expected(citizens[c], placements[p], vectorised.SCHEMES[s])
                           for c, p, s in zip(citizen_index, placement_index, schemes, strict=True)])
     _assert_features_equal(actual, expected)
+
+
+def test_a_small_ranking_goes_pair_by_pair_without_building_the_grid() -> None:
+    citizens, placements = _world(4, citizens=1, placements=300)
+    encoded = vectorised.encode_profiles(citizens, placements)
+    every = np.arange(len(placements))
+    actual = vectorised.pair_features(encoded, np.zeros(len(every), dtype=np.int64), every,
+                                      np.zeros(len(every), dtype=np.int64), TODAY)
+    expected = np.vstack([_expected(citizens[0], placement, vectorised.SCHEMES[0]) for placement in placements])
+    _assert_features_equal(actual, expected)
+    assert "incidence" not in encoded.__dict__ and "slots" not in encoded.__dict__
 
 
 def test_per_pair_dates_set_freshness_per_pair() -> None:
