@@ -532,22 +532,35 @@ async def supervise(pool: asyncpg.Pool, stale_after: dt.timedelta = STALE_AFTER)
     steps: list[Step] = []
     async with transaction(pool) as conn:
         for run in await repository.stalled_runs(conn, stale_after):
+            if run["state"] == "queued":
+                unfinished = [Step("start", run["id"], run["attempt"])]
+            elif run["stage"] == RunStage.ASSIGNING:
+                unfinished = [Step("assign", run["id"], run["attempt"])]
+            else:
+                unfinished = [Step("shard", run["id"], run["attempt"], run["stage"], number)
+                              for number in await repository.unfinished_shards(conn, run["id"], run["stage"])]
             if run["state"] == "running" and run["resends"] >= MAX_RESENDS:
                 await repository.fail_run(conn, run["id"], (
-                    f"no progress after {run['resends']} re-sends of its {run['stage']} steps: are workers "
-                    "running (`brobygger worker`) and is Redis reachable? Start the run again with force"))
+                    f"no progress after {run['resends']} re-sends of its {run['stage']} steps "
+                    f"({_unfinished_work(unfinished)}): are workers running (`brobygger worker`) and is Redis "
+                    "reachable? Start the run again with force"))
                 continue
             await repository.note_resend(conn, run["id"])
-            if run["state"] == "queued":
-                steps.append(Step("start", run["id"], run["attempt"]))
-            elif run["stage"] == RunStage.ASSIGNING:
-                steps.append(Step("assign", run["id"], run["attempt"]))
-            else:
-                steps += [Step("shard", run["id"], run["attempt"], run["stage"], number)
-                          for number in await repository.unfinished_shards(conn, run["id"], run["stage"])]
+            steps += unfinished
     if steps:
         logger.warning("re-sending %d stalled batch steps", len(steps))
     return steps
+
+
+def _unfinished_work(steps: Sequence[Step], shown: int = 10) -> str:
+    """What a stalled running run still lacks, in words: 'scoring shards 0, 4, 7 unfinished'."""
+    shards = [step.shard_no for step in steps if step.kind == "shard"]
+    if not shards:
+        return "the assignment unfinished" if steps else "no unfinished step left to send"
+    numbers = ", ".join(str(number) for number in shards[:shown])
+    more = f" and {len(shards) - shown} more" if len(shards) > shown else ""
+    noun = "shard" if len(shards) == 1 else "shards"
+    return f"{steps[0].stage} {noun} {numbers}{more} unfinished"
 
 
 async def run_inline(pool: asyncpg.Pool, first: Step, *, encoder: str) -> None:

@@ -53,7 +53,9 @@ async def _run(step: Step) -> None:
             if _last_try():
                 await service.fail_step(pool, step, service.describe(error))
             raise
-    await send_steps(following)
+    # The step's work is committed: raising now would only retry a step that finds its work done and
+    # sends nothing, so steps lost with an unreachable Redis are left to the supervisor.
+    await send_after_commit(following)
 
 
 @job(queue_name=BATCH_QUEUE, **JOB_OPTIONS)
@@ -91,9 +93,10 @@ async def send_steps(steps: Sequence[Step]) -> None:
 
 
 async def send_after_commit(steps: Sequence[Step]) -> None:
-    """For request handlers: enqueue, but never fail the request that already committed the run. A step
-    not sent is picked up by the supervisor (`brobygger scheduler`) once the run looks stalled."""
+    """Enqueue, but never fail the request or job that already committed the steps' work. A step not
+    sent is picked up by the supervisor (`brobygger scheduler`) once the run looks stalled."""
     try:
         await send_steps(steps)
     except (RedisError, dramatiq.errors.BrokerError, OSError) as error:
-        logger.warning("batch steps not enqueued (%s); the supervisor will re-send them", type(error).__name__)
+        logger.warning("%d batch step(s) of run %s not enqueued (%s: %s); the supervisor will re-send them",
+                       len(steps), steps[0].run_id, type(error).__name__, error)
