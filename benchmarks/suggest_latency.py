@@ -784,15 +784,17 @@ def docs_section(report: dict[str, Any], phases: Sequence[Phase], floors: Sequen
     timings = report["data"]["timings"]
     encode = report.get("encoder_throughput")
     load_avg = ", ".join(f"{value:.1f}" for value in report["load_average_before"])
+    busy = (": other jobs shared the machine, so wall-clock figures are pessimistic"
+            if report["load_average_before"][0] >= 1 else "")
     import_rate = timings.get("import_openings_rows", 0) / timings.get("import_openings_s", 1)
     texts = rows["openings"] + rows["citizens"] + rows["employers"]
     parts = [
         f"Measured {report['date']} on {report['machine']}; code {report['code']}; PostgreSQL "
-        f"{report['postgres']} (embedded, default settings: shared_buffers {report['shared_buffers']}), "
+        f"{report['postgres']} (embedded, shared_buffers {report['shared_buffers']}, otherwise default settings), "
         f"pgvector {report['pgvector']}. The service is `brobygger serve` (one uvicorn process, pool of "
         f"{report['db_pool_max']} connections); the load generator runs on the same machine. Load average "
-        f"(1, 5, 15 min) before the run: {load_avg}: other jobs shared the machine, so wall-clock figures are "
-        "pessimistic; the CPU milliseconds per request are the steadier measure of cost.",
+        f"(1, 5, 15 min) before the run: {load_avg}{busy}; the CPU milliseconds per request are the steadier "
+        "measure of cost.",
         "",
         "Command:",
         "",
