@@ -47,6 +47,7 @@ from batch.schemas import (
     Timings,
     Weekday,
 )
+from core import memory
 from core.cache import Cache
 from core.db import transaction
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -272,6 +273,8 @@ async def _placement_index(conn: asyncpg.Connection, run: asyncpg.Record, engine
         openings, employers = await _placement_ids(conn, run["jobcentre_code"], engine.today)
         _, placements = await load_profiles(conn, engine, [], openings, employers)
         index = await asyncio.to_thread(build_index, placements.values(), engine.dims)
+        del placements
+        memory.settle()  # the index lives as long as the run; dropping it later still frees it
         _indexes[key] = index
         while len(_indexes) > KEEP_INDEXES:
             dropped, _ = _indexes.popitem(last=False)
