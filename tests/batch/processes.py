@@ -17,6 +17,7 @@ import psutil
 import redis
 
 from core.config import Settings
+from tests.batch.conftest import Jobcentre, run_steps
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +142,15 @@ async def snapshot(pool: asyncpg.Pool, run_id: uuid.UUID) -> list[tuple[Any, ...
                       explanation IS NOT NULL AS explained
                FROM batch_suggestions WHERE run_id = $1 ORDER BY citizen_id, rank""", run_id)
     return [tuple(row) for row in rows]
+
+
+async def assert_complete_and_reproducible(pool: asyncpg.Pool, settings: Settings, jobcentre: Jobcentre,
+                                           run_id: uuid.UUID) -> None:
+    """The run's suggestions are all explained, one per pair, and exactly those of the same run started
+    again, undisturbed, in this process."""
+    survived = await snapshot(pool, run_id)
+    assert survived and all(row[-1] for row in survived)
+    assert len({row[:3] for row in survived}) == len(survived)
+    rerun = await jobcentre.run(k=2, c=2, force=True)
+    await run_steps(pool, settings, rerun)
+    assert await snapshot(pool, run_id) == survived

@@ -21,13 +21,13 @@ from batch import service, tasks
 from batch.schemas import BatchRunCreate
 from batch.service import Step
 from core.config import Settings
-from tests.batch.conftest import THIS_WEEK, Jobcentre, populate, run_steps
+from tests.batch.conftest import THIS_WEEK, Jobcentre, populate
 from tests.batch.processes import (
     DisposableRedis,
+    assert_complete_and_reproducible,
     count,
     pids,
     run_state,
-    snapshot,
     start_scheduler,
     start_worker,
     stop,
@@ -127,14 +127,7 @@ async def test_a_redis_restarted_empty_mid_run_loses_and_duplicates_nothing(
     # The shards still queued at the kill (sent again by the supervisor, but for the one or two a worker
     # had fetched already) were done by the same worker processes, reconnected to the new Redis.
     assert {int(shards[key]["claimed_by"].rsplit(":", 1)[1]) for key in waiting} <= worker_pids
-    survived = await snapshot(pool, run.id)
-    assert survived and all(row[-1] for row in survived)
-    assert len({row[:3] for row in survived}) == len(survived)
-
-    # The same run started again, undisturbed, in this process: exactly the same suggestions.
-    rerun = await jobcentre.run(k=2, c=2, force=True)
-    await run_steps(pool, settings, rerun)
-    assert await snapshot(pool, run.id) == survived
+    await assert_complete_and_reproducible(pool, settings, jobcentre, run.id)
 
 
 async def test_a_run_whose_redis_never_comes_back_fails_naming_the_unfinished_shards(

@@ -12,8 +12,8 @@ import asyncpg
 from batch import service, tasks
 from batch.schemas import BatchRunCreate
 from core.config import Settings
-from tests.batch.conftest import THIS_WEEK, Jobcentre, populate, run_steps
-from tests.batch.processes import count, pids, run_state, snapshot, start_worker, stop
+from tests.batch.conftest import THIS_WEEK, Jobcentre, populate
+from tests.batch.processes import assert_complete_and_reproducible, count, pids, run_state, start_worker, stop
 
 CITIZENS = 24
 DEADLINE_SECONDS = 240
@@ -71,12 +71,5 @@ async def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
                                       "AND shard_no = $3", run.id, *shard)
     assert before < finished["steps_total"] == finished["steps_done"] == 2 * CITIZENS + 1
     assert retried["state"] == "done" and retried["claims"] >= 2
-    survived = await snapshot(pool, run.id)
-    assert survived and all(row[-1] for row in survived)
-    assert len({row[:3] for row in survived}) == len(survived)
-
-    # The same run started again, undisturbed, in this process: exactly the same suggestions.
-    rerun = await jobcentre.run(k=2, c=2, force=True)
-    await run_steps(pool, settings, rerun)
-    assert await snapshot(pool, run.id) == survived
+    await assert_complete_and_reproducible(pool, settings, jobcentre, run.id)
 
