@@ -19,7 +19,8 @@ async def test_a_persistent_embedded_server_gets_shared_buffers_for_the_machine(
             with EmbeddedPostgres(data_dir) as postgres:
                 conn = await asyncpg.connect(postgres.start())
                 try:
-                    blocks = await conn.fetchval("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'")
+                    blocks = await conn.fetchval(
+                        "SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'")
                 finally:
                     await conn.close()
             assert blocks * 8 // 1024 == expected_mb
