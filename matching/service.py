@@ -301,29 +301,26 @@ def _pair_hash(item: _Scored) -> str:
     return hashlib.sha256(item.features.round(6).tobytes()).hexdigest()[:32]
 
 
-def _excluded_items(engine: Engine, citizens: Sequence[CitizenProfile], placements: Sequence[Placement],
-                    query: MatchQuery, max_km: Sequence[float], *, with_citizen: bool) -> list[ExcludedItem]:
-    """Pairs that break a hard rule, with every rule they break, best scored first (shown on request;
-    their scheme is the best shared one, or the placement's first when they share none)."""
-    found: list[tuple[CitizenProfile, Placement, PairFacts, list[eligibility.Exclusion]]] = []
-    for citizen, placement, limit in zip(citizens, placements, max_km, strict=True):
-        commute = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
-        rules = eligibility.exclusions(citizen, placement, commute_km=commute, max_km=limit,
-                                       wanted_scheme=query.scheme, today=engine.today)
+def _excluded_items(engine: Engine, citizen: CitizenProfile, placements: Sequence[Placement], query: MatchQuery,
+                    max_km: float) -> list[ExcludedItem]:
+    """Placements that break a hard rule for the citizen, with every rule they break, best scored first
+    (shown on request; their scheme is the best shared one, or the placement's first when they share none)."""
+    found = []
+    for placement in placements:
         scheme = choose_scheme(citizen, placement, query.scheme) or sorted(placement.schemes)[0]
-        found.append((citizen, placement, pair_facts(citizen, placement, scheme=scheme, commute_km=commute,
-                                                     today=engine.today), rules))
+        facts = facts_for(citizen, placement, scheme, engine.today)
+        rules = eligibility.exclusions(citizen, placement, commute_km=facts.commute_km, max_km=max_km,
+                                       wanted_scheme=query.scheme, today=engine.today)
+        found.append((placement, facts, rules))
     if not found:
         return []
-    scores = engine.scorer.score(np.vstack([facts.features for _, _, facts, _ in found]))
-    ranked = sorted(zip(found, scores, strict=True),
-                    key=lambda item: (-round(float(item[1]), 9), str(item[0][0].id), item[0][1].key))
+    scores = engine.scorer.score(np.vstack([facts.features for _, facts, _ in found]))
+    ranked = sorted(zip(found, scores, strict=True), key=lambda item: (-round(float(item[1]), 9), item[0][0].key))
     shown = []
-    for (citizen, placement, facts, rules), _ in ranked[:EXCLUDED_SHOWN]:
+    for (placement, facts, rules), _ in ranked[:EXCLUDED_SHOWN]:
         opening, employer = _refs(placement)
         shown.append(ExcludedItem(
-            citizen=_citizen_ref(citizen) if with_citizen else None, opening=opening, employer=employer,
-            commute_km=round(facts.commute_km, 1),
+            citizen=None, opening=opening, employer=employer, commute_km=round(facts.commute_km, 1),
             exclusions=[Caveat(code=rule.code, text=rule.text_da if query.lang == "da" else rule.text_en)
                         for rule in rules]))
     return shown
@@ -414,9 +411,8 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
                                   taxonomy=taxonomy, with_citizen=False)
     excluded_list = None
     if query.include_excluded:
-        excluded = [placements[index] for index in every[~passes]]
-        excluded_list = _excluded_items(engine, [citizen] * len(excluded), excluded, query,
-                                        [max_km] * len(excluded), with_citizen=False)
+        excluded_list = _excluded_items(engine, citizen, [placements[index] for index in every[~passes]], query,
+                                        max_km)
     return RankedList(items=items, excluded=excluded_list, warnings=warnings, scorer_version=engine.scorer.version,
                       considered=len(placements), retrieval=retrieval,
                       generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
