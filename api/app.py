@@ -11,11 +11,15 @@ from batch.endpoints import router as batch_router
 from citizens.endpoints import router as citizens_router
 from core.config import Settings
 from core.db import create_pool
+from core.memory import settle
 from core.queue import configure_broker
+from embeddings import repository as embeddings_repository
 from employers.endpoints import router as employers_router
 from matching.endpoints import router as matching_router
+from matching.index import OpeningIndexes
 from placements.endpoints import router as placements_router
 from taxonomy import snapshot as taxonomy_snapshot
+from taxonomy.encoders import encoder_id
 from taxonomy.endpoints import router as taxonomy_router
 from taxonomy.service import NormaliserProvider, require_loaded
 from web import install as install_pages
@@ -49,6 +53,12 @@ def create_app(settings: Settings) -> FastAPI:
         async with app.state.pool.acquire() as conn:
             await require_loaded(conn)
             await taxonomy_snapshot.current(conn)  # built now rather than by the first ranking
+            encoder = encoder_id(settings.encoder)
+            dims = await embeddings_repository.dimension(conn, encoder)
+            if dims is not None:
+                app.state.vector_dims[encoder] = dims
+            await app.state.opening_indexes.get(encoder, dims).refresh(conn)
+        settle()
         app.state.normaliser.start()
         try:
             yield
@@ -59,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Brobygger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.vector_dims = {}
+    app.state.opening_indexes = OpeningIndexes()
     app.state.normaliser = NormaliserProvider(
         encoder_name=settings.encoder if settings.taxonomy_dense else None,
         cache_dir=settings.data_dir / "cache" / "normaliser")

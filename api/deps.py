@@ -76,7 +76,8 @@ def encode_after_commit(request: Request, background: BackgroundTasks, *kinds: s
 
 async def match_engine(conn: Conn, request: Request) -> Engine:
     """What the matching engine ranks with for this request: the configured encoder's vectors, the
-    active scorer, the fail-safe Redis cache and today's date (Copenhagen time)."""
+    active scorer, the fail-safe Redis cache, today's date (Copenhagen time) and the process's index of
+    openings for retrieval."""
     settings = get_settings(request)
     encoder = encoder_id(settings.encoder)
     dims: dict[str, int] = request.app.state.vector_dims
@@ -86,7 +87,8 @@ async def match_engine(conn: Conn, request: Request) -> Engine:
             dims[encoder] = found
     return Engine(encoder_id=encoder, dims=dims.get(encoder), scorer=await active_scorer(conn),
                   cache=Cache(request.app.state.redis, f"{settings.redis_prefix}cache:"),
-                  today=dt.datetime.now(COPENHAGEN).date())
+                  today=dt.datetime.now(COPENHAGEN).date(),
+                  index=request.app.state.opening_indexes.get(encoder, dims.get(encoder)))
 
 
 MatchEngine = Annotated[Engine, Depends(match_engine)]

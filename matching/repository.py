@@ -234,16 +234,46 @@ _EMPLOYER_COLUMNS = """
     e.id AS employer_id, e.name AS employer_name, e.status AS employer_status,
     e.paused_until AS employer_paused_until, e.available_from AS employer_available_from,
     e.industry AS employer_industry, e.offers_mentor, e.offers_reduced_hours, e.offers_flexible_hours,
-    e.offers_gradual_start, e.accommodations,
-    coalesce(track.total, 0) AS past_placements, coalesce(track.successes, 0) AS past_successes,
-    ve.embedding AS employer_vector"""
+    e.offers_gradual_start, e.accommodations, ve.embedding AS employer_vector"""
+_EMPLOYER_VECTOR = """
+    LEFT JOIN text_vectors ve ON ve.entity_kind = 'employer' AND ve.entity_id = e.id AND ve.encoder_id = $3"""
 
-_EMPLOYER_JOINS = f"""
+# What changes without the placement changing: free slots, other citizens' open suggestions and the
+# employer's track record (see `counts`). $2 is today, $3 the citizen whose own suggestions do not count.
+_TRACK = """
+    coalesce(track.total, 0) AS past_placements, coalesce(track.successes, 0) AS past_successes"""
+_OPENING_COUNTS = f"""
+    o.slots - coalesce(active.n, 0) AS free_slots, coalesce(open.n, 0) AS others_open_suggestions, {_TRACK}"""
+_EMPLOYER_COUNTS = f"""
+    e.capacity - coalesce(active.n, 0) AS free_slots, coalesce(open.n, 0) AS others_open_suggestions, {_TRACK}"""
+
+
+def _track_join(employer_id: str) -> str:
+    return f"""
     LEFT JOIN LATERAL (
         SELECT count(*) AS total, count(*) FILTER (WHERE pl.outcome IN {_SUCCESS}) AS successes
-        FROM placements pl WHERE pl.employer_id = e.id AND pl.outcome IS NOT NULL
-          AND NOT (pl.outcome = 'extended' AND pl.end_date IS NULL)) track ON true
-    LEFT JOIN text_vectors ve ON ve.entity_kind = 'employer' AND ve.entity_id = e.id AND ve.encoder_id = $3"""
+        FROM placements pl WHERE pl.employer_id = {employer_id} AND pl.outcome IS NOT NULL
+          AND NOT (pl.outcome = 'extended' AND pl.end_date IS NULL)) track ON true"""
+
+
+def _opening_count_joins(citizen: str) -> str:
+    return f"""
+    LEFT JOIN LATERAL (SELECT count(*) AS n FROM placements pl
+                       WHERE pl.opening_id = o.id AND {_ACTIVE_PLACEMENT}) active ON true
+    LEFT JOIN LATERAL (SELECT count(*) AS n FROM suggestions s
+                       WHERE s.opening_id = o.id AND {_OPEN_SUGGESTION}
+                         AND s.citizen_id IS DISTINCT FROM {citizen}) open ON true
+    {_track_join("o.employer_id")}"""
+
+
+def _employer_count_joins(citizen: str) -> str:
+    return f"""
+    LEFT JOIN LATERAL (SELECT count(*) AS n FROM placements pl
+                       WHERE pl.employer_id = e.id AND pl.opening_id IS NULL AND {_ACTIVE_PLACEMENT}) active ON true
+    LEFT JOIN LATERAL (SELECT count(*) AS n FROM suggestions s
+                       WHERE s.employer_id = e.id AND s.opening_id IS NULL AND {_OPEN_SUGGESTION}
+                         AND s.citizen_id IS DISTINCT FROM {citizen}) open ON true
+    {_track_join("e.id")}"""
 
 
 async def opening_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID], today: dt.date,
@@ -254,17 +284,11 @@ async def opening_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID
                    o.hours_min, o.hours_max, o.physical_demands, o.work_conditions,
                    coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
                    o.skills, o.inferred_skills, o.status, o.expires_on, o.start_date,
-                   greatest(o.updated_at, e.updated_at) AS changed_at,
-                   o.slots - coalesce(active.n, 0) AS free_slots, coalesce(open.n, 0) AS others_open_suggestions,
+                   greatest(o.updated_at, e.updated_at) AS changed_at, {_OPENING_COUNTS},
                    vo.embedding AS opening_vector, {_EMPLOYER_COLUMNS}
             FROM openings o JOIN employers e ON e.id = o.employer_id JOIN postcodes p ON p.postcode = o.postcode
-            LEFT JOIN LATERAL (SELECT count(*) AS n FROM placements pl
-                               WHERE pl.opening_id = o.id AND {_ACTIVE_PLACEMENT}) active ON true
-            LEFT JOIN LATERAL (SELECT count(*) AS n FROM suggestions s
-                               WHERE s.opening_id = o.id AND {_OPEN_SUGGESTION}
-                                 AND s.citizen_id IS DISTINCT FROM $4) open ON true
             LEFT JOIN text_vectors vo ON vo.entity_kind = 'opening' AND vo.entity_id = o.id AND vo.encoder_id = $3
-            {_EMPLOYER_JOINS}
+            {_opening_count_joins("$4")} {_EMPLOYER_VECTOR}
             WHERE o.id = ANY($1::uuid[])""",
         list(opening_ids), today, encoder_id, exclude_citizen)
     return rows
@@ -276,21 +300,28 @@ async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UU
     openings they have had."""
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT e.schemes, e.postcode, p.name AS city, p.latitude, p.longitude, e.physical_demands,
-                   e.updated_at AS changed_at, e.capacity - coalesce(active.n, 0) AS free_slots,
-                   coalesce(open.n, 0) AS others_open_suggestions, groups.isco_groups, {_EMPLOYER_COLUMNS}
+                   e.updated_at AS changed_at, {_EMPLOYER_COUNTS}, groups.isco_groups, {_EMPLOYER_COLUMNS}
             FROM employers e JOIN postcodes p ON p.postcode = e.postcode
-            LEFT JOIN LATERAL (SELECT count(*) AS n FROM placements pl
-                               WHERE pl.employer_id = e.id AND pl.opening_id IS NULL
-                                 AND {_ACTIVE_PLACEMENT}) active ON true
-            LEFT JOIN LATERAL (SELECT count(*) AS n FROM suggestions s
-                               WHERE s.employer_id = e.id AND s.opening_id IS NULL AND {_OPEN_SUGGESTION}
-                                 AND s.citizen_id IS DISTINCT FROM $4) open ON true
             LEFT JOIN LATERAL (SELECT array_agg(DISTINCT occ.isco_group) AS isco_groups
                                FROM openings o JOIN occupations occ ON occ.uri = o.occupation_uri
                                WHERE o.employer_id = e.id) groups ON true
-            {_EMPLOYER_JOINS}
+            {_employer_count_joins("$4")} {_EMPLOYER_VECTOR}
             WHERE e.id = ANY($1::uuid[])""",
         list(employer_ids), today, encoder_id, exclude_citizen)
+    return rows
+
+
+async def counts(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
+                 today: dt.date, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Free slots, other citizens' open suggestions and the employer's track record, per (employer id,
+    opening id or null), for placements whose other facts are known."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT o.employer_id, o.id AS opening_id, {_OPENING_COUNTS}
+            FROM openings o {_opening_count_joins("$3")} WHERE o.id = ANY($1::uuid[])
+            UNION ALL
+            SELECT e.id, NULL, {_EMPLOYER_COUNTS}
+            FROM employers e {_employer_count_joins("$3")} WHERE e.id = ANY($4::uuid[])""",
+        list(opening_ids), today, exclude_citizen, list(employer_ids))
     return rows
 
 

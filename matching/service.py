@@ -25,6 +25,7 @@ from core.geography import great_circle_km
 from core.vocab import SCHEMES_BY_TARGET_GROUP, Need, Scheme, TargetGroup
 from matching import eligibility, explain, repository, vectorised
 from matching.features import PairFacts, choose_scheme, normalise_text, pair_facts
+from matching.index import OpeningIndex
 from matching.profiles import CitizenProfile, Placement, Skill
 from matching.schemas import (
     Caveat,
@@ -74,13 +75,15 @@ class MatchQuery:
 @dataclass(frozen=True)
 class Engine:
     """What a ranking runs with besides the database: the encoder whose vectors to use, the scorer,
-    the cache and today's date (injected so that tests and batch runs can fix it)."""
+    the cache, today's date (injected so that tests and batch runs can fix it) and, in the service, the
+    process's index of openings for retrieval (without it, retrieval is one SQL statement)."""
 
     encoder_id: str
     dims: int | None
     scorer: Scorer
     cache: Cache
     today: dt.date
+    index: OpeningIndex | None = None
 
 
 @dataclass
@@ -387,9 +390,16 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
         raise InvalidInput("scheme", f"the citizen cannot use '{query.scheme.value}' (target group "
                                      f"'{citizen.target_group.value}', schemes {', '.join(sorted(allowed))})")
     postcodes = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max_km)
-    opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes)
-    employer_ids = await repository.employer_ids_without_openings(
-        conn, postcodes, engine.today, schemes, near=(citizen.latitude, citizen.longitude), limit=EMPLOYER_K)
+    if engine.index is not None:
+        await engine.index.refresh(conn)
+    opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes, taxonomy)
+    if engine.index is not None:
+        employer_ids = engine.index.employers_without_openings(
+            postcodes, engine.today, schemes, near=(citizen.latitude, citizen.longitude),
+            points=await _postcode_points(conn), limit=EMPLOYER_K)
+    else:
+        employer_ids = await repository.employer_ids_without_openings(
+            conn, postcodes, engine.today, schemes, near=(citizen.latitude, citizen.longitude), limit=EMPLOYER_K)
     excluded_ids: list[uuid.UUID] = []
     excluded_employers: list[uuid.UUID] = []
     if query.include_excluded:
@@ -419,17 +429,26 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
 
 
 async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile,
-                             postcodes: list[str], schemes: list[str]) -> tuple[list[uuid.UUID], str]:
+                             postcodes: list[str], schemes: list[str],
+                             taxonomy: TaxonomySnapshot) -> tuple[list[uuid.UUID], str]:
     """Every coarse-eligible opening when there are few; else the nearest by text and by taxonomy."""
     if not postcodes or not schemes:
         return [], "exact"
     vector = citizen.vector if citizen.vector is not None and engine.dims == len(citizen.vector) else None
     occupations = citizen.occupations | citizen.wished_occupations
-    found = await repository.opening_candidates(
-        conn, postcodes, engine.today, schemes, encoder_id=engine.encoder_id, vector=vector,
-        occupation_uris=sorted(occupations), isco_groups=sorted({group[:3] for group in occupations.values()}),
-        skill_uris=sorted(citizen.skill_uris), every_up_to=EXACT_LIMIT, exact_up_to=EXACT_SEARCH_LIMIT,
-        dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
+    occupation_uris = sorted(occupations)
+    isco_groups = sorted({group[:3] for group in occupations.values()})
+    skill_uris = sorted(citizen.skill_uris)
+    if engine.index is not None:
+        found = engine.index.opening_candidates(
+            postcodes, engine.today, schemes, vector=vector, occupation_uris=occupation_uris,
+            isco_groups=isco_groups, skill_uris=skill_uris, occupation_isco=taxonomy.occupation_isco,
+            every_up_to=EXACT_LIMIT, exact_up_to=EXACT_SEARCH_LIMIT, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
+    else:
+        found = await repository.opening_candidates(
+            conn, postcodes, engine.today, schemes, encoder_id=engine.encoder_id, vector=vector,
+            occupation_uris=occupation_uris, isco_groups=isco_groups, skill_uris=skill_uris,
+            every_up_to=EXACT_LIMIT, exact_up_to=EXACT_SEARCH_LIMIT, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
     if found.eligible <= EXACT_LIMIT:
         return found.ids, "exact"
     ids = set(found.ids)
@@ -440,6 +459,31 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
 
 
 async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
+                           opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
+                           citizen_id: uuid.UUID | None) -> list[Placement]:
+    """The placements as the engine sees them now; with the index, the profiles it keeps and today's
+    counts, and rows for the rest (`citizen_id`: whose own open suggestions do not count as load)."""
+    if engine.index is not None:
+        index = engine.index
+        kept, opening_ids, employer_ids, epoch = index.profiles(taxonomy.version, opening_ids, employer_ids)
+        counts = {(row["employer_id"], row["opening_id"]): row for row in await repository.counts(
+            conn, [item.opening_id for item in kept if item.opening_id is not None],
+            [item.employer_id for item in kept if item.opening_id is None], engine.today, citizen_id)}
+        read = await _read_placements(conn, engine, taxonomy, opening_ids, employer_ids, citizen_id)
+        index.keep(read, epoch)
+        placements = [index.with_vectors(item.with_counts(**_counts(counts[(item.employer_id, item.opening_id)])))
+                      for item in kept if (item.employer_id, item.opening_id) in counts] + read
+        placements.sort(key=lambda placement: placement.key)
+        return placements
+    return await _read_placements(conn, engine, taxonomy, opening_ids, employer_ids, citizen_id)
+
+
+def _counts(row: asyncpg.Record) -> dict[str, int]:
+    return {name: row[name] for name in ("free_slots", "others_open_suggestions", "past_placements",
+                                         "past_successes")}
+
+
+async def _read_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
                            opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
                            citizen_id: uuid.UUID | None) -> list[Placement]:
     placements = []
@@ -474,6 +518,8 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
                            jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
         return result
     taxonomy = await taxonomy_snapshot.current(conn)
+    if engine.index is not None:
+        await engine.index.refresh(conn)
     placement = (await _load_placements(conn, engine, taxonomy, [opening_id], [], None))[0]
     schemes = [s.value for s in sorted(placement.schemes & {query.scheme} if query.scheme else placement.schemes)]
     if query.scheme is not None and query.scheme not in placement.schemes:

@@ -1,0 +1,183 @@
+"""The in-process index of openings (`matching.index`) selects what the SQL retrieval statement selects, and
+keeps up with writes: new, changed, paused and re-encoded placements, deletes, and writers that commit
+after it looked."""
+
+import datetime as dt
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import numpy as np
+import pytest
+
+from core.geography import great_circle_km
+from core.importing import ImportKind, import_file
+from demo.generator import DEFAULT_REFERENCE_DATE, generate
+from matching import repository
+from matching.index import OpeningIndex
+from taxonomy import snapshot as taxonomy_snapshot
+from tests.matching.conftest import FORKLIFT, WAREHOUSE_WORKER, World, warehouse_opening, warehouse_worker
+from users.schemas import OPERATOR
+
+ENCODER = "test:index"
+DIMS = 8
+HASH = "0" * 32
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("index-demo")
+    generate(out, jobcentres=(101,), citizens=30, employers=120, seed=4, history_weeks=0)
+    return out
+
+
+async def _encode_openings(conn: asyncpg.Connection, seed: int) -> None:
+    """Random unit vectors for most openings; some share one vector (ties), some have none."""
+    rng = np.random.default_rng(seed)
+    ids = [row["id"] for row in await conn.fetch("SELECT id FROM openings ORDER BY id")]
+    shared = rng.normal(size=DIMS)
+    rows = [(entity_id, HASH, shared if index % 7 == 0 else rng.normal(size=DIMS))
+            for index, entity_id in enumerate(ids) if index % 11]
+    await conn.executemany(
+        """INSERT INTO text_vectors (entity_kind, entity_id, encoder_id, content_hash, embedding)
+           VALUES ('opening', $1, $3, $2, $4::vector)""",
+        [(entity_id, digest, ENCODER, vector.astype(np.float32)) for entity_id, digest, vector in rows])
+
+
+async def _postcodes_within(conn: asyncpg.Connection, latitude: float, longitude: float, km: float) -> list[str]:
+    return sorted(row["postcode"] for row in await repository.postcode_points(conn)
+                  if great_circle_km(latitude, longitude, row["latitude"], row["longitude"]) <= km)
+
+
+async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, demo_dir: Path) -> None:
+    for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS):
+        report = await import_file(pool, kind, demo_dir / f"{kind.value}.jsonl", OPERATOR)
+        assert not report.rejected
+    rng = random.Random(2)
+    today = DEFAULT_REFERENCE_DATE
+    async with pool.acquire() as conn:
+        await _encode_openings(conn, seed=1)
+        index = OpeningIndex(ENCODER, DIMS)
+        await index.refresh(conn)
+        taxonomy = await taxonomy_snapshot.current(conn)
+        openings = await conn.fetch(
+            "SELECT coalesce(occupation_uri, inferred_occupations->0->>'uri') AS uri, essential_skill_uris "
+            "FROM openings")
+        occupations = sorted({row["uri"] for row in openings if row["uri"]})
+        skills = sorted({uri for row in openings for uri in row["essential_skill_uris"]})
+        citizens = await conn.fetch(
+            """SELECT c.schemes, c.max_commute_km, p.latitude, p.longitude FROM citizens c
+               JOIN postcodes p ON p.postcode = c.postcode ORDER BY c.id""")
+        compared = {"every": 0, "dense": 0, "taxonomy": 0, "employers": 0}
+        for citizen in citizens:
+            postcodes = await _postcodes_within(conn, citizen["latitude"], citizen["longitude"],
+                                                2 * citizen["max_commute_km"])
+            schemes = sorted(citizen["schemes"])
+            chosen = rng.sample(occupations, 3)
+            vector = np.asarray(np.random.default_rng(rng.randrange(1000)).normal(size=DIMS), np.float32)
+            wanted, groups, held = chosen[:2], [taxonomy.occupation_isco[chosen[2]][:3]], rng.sample(skills, 4)
+            for every, exact, k in ((600, 25000, 200), (0, 25000, 6), (0, 0, 6)):
+                by_sql = await repository.opening_candidates(
+                    conn, postcodes, today, schemes, encoder_id=ENCODER, vector=vector, occupation_uris=wanted,
+                    isco_groups=groups, skill_uris=held, every_up_to=every, exact_up_to=exact, dense_k=k,
+                    taxonomy_k=k)
+                by_index = index.opening_candidates(
+                    postcodes, today, schemes, vector=vector, occupation_uris=wanted, isco_groups=groups,
+                    skill_uris=held, occupation_isco=taxonomy.occupation_isco, every_up_to=every, exact_up_to=exact,
+                    dense_k=k, taxonomy_k=k)
+                assert by_index == by_sql, (every, exact, k)
+                compared["every" if every else "dense" if exact else "taxonomy"] += bool(by_sql.ids)
+            near = (citizen["latitude"], citizen["longitude"])
+            employers_sql = await repository.employer_ids_without_openings(conn, postcodes, today, schemes,
+                                                                           near=near, limit=5)
+            points = {row["postcode"]: (row["latitude"], row["longitude"])
+                      for row in await repository.postcode_points(conn)}
+            assert index.employers_without_openings(postcodes, today, schemes, near=near, points=points,
+                                                    limit=5) == employers_sql
+            compared["employers"] += bool(employers_sql)
+    assert min(compared.values()) >= 10, compared  # every path was exercised with something found
+
+
+async def _candidates(conn: asyncpg.Connection, index: OpeningIndex, today: dt.date) -> list[str]:
+    await index.refresh(conn)
+    found = index.opening_candidates(["2650"], today, ["internship", "ordinary"], vector=np.ones(DIMS, np.float32),
+                                     occupation_uris=[WAREHOUSE_WORKER], isco_groups=[], skill_uris=[FORKLIFT],
+                                     occupation_isco={}, every_up_to=0, exact_up_to=100, dense_k=1, taxonomy_k=10)
+    return [str(item) for item in found.ids]
+
+
+async def test_index_follows_writes(world: World, pool: asyncpg.Pool) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    employer = await world.employer(postcode="2650")
+    first = await world.opening(employer, **warehouse_opening())
+    index = OpeningIndex(ENCODER, DIMS)
+    async with pool.acquire() as conn:
+        assert await _candidates(conn, index, today) == [first["id"]]
+
+        second = await world.opening(employer, **warehouse_opening(title="Lagerarbejder"))
+        assert sorted(await _candidates(conn, index, today)) == sorted([first["id"], second["id"]])
+
+        await conn.execute("UPDATE openings SET status = 'closed' WHERE id = $1", second["id"])
+        assert await _candidates(conn, index, today) == [first["id"]]
+
+        # A vector makes an opening the nearest by text; deleting it makes the index rebuild.
+        other = await world.opening(employer, **warehouse_opening(occupation_uri=None, skills=[], title="Kok"))
+        assert other["id"] not in await _candidates(conn, index, today)
+        await conn.execute(
+            """INSERT INTO text_vectors (entity_kind, entity_id, encoder_id, content_hash, embedding)
+               VALUES ('opening', $1, $2, $4, $3::vector)""", other["id"], ENCODER, np.ones(DIMS, np.float32), HASH)
+        assert other["id"] in await _candidates(conn, index, today)
+        await conn.execute("DELETE FROM text_vectors WHERE entity_id = $1", other["id"])
+        assert other["id"] not in await _candidates(conn, index, today)
+
+        await conn.execute("UPDATE employers SET status = 'paused', paused_until = NULL WHERE id = $1", employer["id"])
+        assert await _candidates(conn, index, today) == []
+
+
+async def test_a_writer_that_commits_after_the_index_looked_is_seen_next_time(world: World,
+                                                                              pool: asyncpg.Pool) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    employer = await world.employer(postcode="2650")
+    opening = await world.opening(employer, **warehouse_opening())
+    index = OpeningIndex(ENCODER, DIMS)
+    async with pool.acquire() as writer, pool.acquire() as reader:
+        assert await _candidates(reader, index, today) == [opening["id"]]
+        transaction = writer.transaction()
+        await transaction.start()
+        await writer.execute("UPDATE openings SET status = 'paused' WHERE id = $1", opening["id"])
+        assert await _candidates(reader, index, today) == [opening["id"]]  # not committed yet
+        await transaction.commit()
+        assert await _candidates(reader, index, today) == []
+
+
+async def test_kept_profiles_are_ranked_with_todays_counts_and_current_facts(world: World, client: Any,
+                                                                             pool: asyncpg.Pool) -> None:
+    """The service keeps placement profiles between requests: other citizens' new suggestions still count
+    as load at once, and a changed employer is read again."""
+    employer = await world.employer(postcode="2650", offers={"mentor": False, "physical_demands": "medium"})
+    opening = await world.opening(employer, **warehouse_opening(slots=1))
+    first = await world.citizen(**warehouse_worker())
+    second = await world.citizen(**warehouse_worker(needs=["mentor"]))
+
+    async def stored_load(citizen: dict[str, Any]) -> float:
+        ranked = await world.ranked(citizen)
+        assert [item["opening"]["id"] for item in ranked["items"] if item["opening"]] == [opening["id"]]
+        async with pool.acquire() as conn:
+            features = await conn.fetchval("SELECT features FROM suggestions WHERE citizen_id = $1 AND opening_id = $2",
+                                           uuid.UUID(citizen["id"]), uuid.UUID(opening["id"]))
+        return float(features["employer_load"])
+
+    assert await stored_load(first) == 0.0
+    assert await stored_load(second) == 0.2  # the first citizen's open suggestion, per free slot, over 5
+
+    async def warnings() -> list[str]:
+        items = (await world.ranked(second))["items"]
+        return [warning["code"] for warning in items[0]["warnings"]]
+
+    assert "needs_unmet" in await warnings()
+    response = await client.patch(f"/v1/employers/{employer['id']}", headers=world.consultant.headers,
+                                  json={"offers": {"mentor": True, "physical_demands": "medium"}})
+    assert response.status_code == 200, response.text
+    assert "needs_unmet" not in await warnings()
