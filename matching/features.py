@@ -3,6 +3,7 @@ explanation quotes. Pure functions of the two profiles and the date: same input,
 """
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ EXPERIENCE_SATURATION = 50
 _WORDS = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_text(text: str) -> str:
-    """Lower-case words joined by single spaces: how free-text skills are compared."""
+    """Lower-case words joined by single spaces: how free-text skills are compared (skill labels repeat
+    across placements and requests, hence the cache)."""
     return " ".join(_WORDS.findall(text.lower()))
 
 
