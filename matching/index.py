@@ -15,22 +15,18 @@ vectors are unit-normalised float32, ~1.5 KB an opening (~150 MB at 100,000 open
 """
 
 import asyncio
-import dataclasses
 import datetime as dt
-import itertools
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import asyncpg
 import numpy as np
 
 from core.vocab import Scheme
-from matching.profiles import Placement
 from matching.repository import OpeningCandidates
 from matching.vectorised import SCHEME_CODE, great_circle_km
 
-PlacementKey = tuple[uuid.UUID, uuid.UUID | None]
 _SCOPES = ["placements", "vectors", "removals"]
 _NO_DATE = dt.date.max.toordinal()
 _ORDINARY = 1 << SCHEME_CODE[Scheme.ORDINARY]
@@ -54,8 +50,7 @@ _CHANGED_EMPLOYERS = _EMPLOYERS + """
                    UNION SELECT entity_id FROM text_vectors
                          WHERE generation > $3 AND entity_kind = 'employer' AND encoder_id = $1)"""
 _FLOAT32_SLACK = 1e-5  # float32 cosine error bound (~1e-6 at 384 dimensions) with room to spare
-# Placement profiles kept (without their vectors, which the columns hold), ~1.5 KB each.
-PROFILES_KEPT = 40000
+
 
 
 class _Table:
@@ -118,14 +113,9 @@ class OpeningIndex:
         self.dims = dims
         self._lock = asyncio.Lock()
         self._seen: dict[str, int] | None = None
-        self._epoch = 0
-        self._taxonomy_version: str | None = None
         self._reset()
 
     def _reset(self) -> None:
-        self._profiles: dict[PlacementKey, Placement] = {}
-        self._openings_of: dict[uuid.UUID, set[uuid.UUID]] = {}
-        self._epoch += 1
         self._codes: dict[str, dict[str, int]] = {"postcode": {}, "occupation": {}, "skill": {}}
         self.openings = _Table({
             "key": (np.dtype("S16"), (), b""), "employer": (np.dtype(np.int32), (), 0),
@@ -151,13 +141,21 @@ class OpeningIndex:
             table.columns["norm"][at] = 0.0
             table.columns["vector"][at] = 0.0
 
-    def vector(self, table: "_Table", entity_id: uuid.UUID) -> np.ndarray | None:
-        """The stored vector of an opening or employer (a copy), None without one."""
+    @staticmethod
+    def _vector(table: "_Table", entity_id: uuid.UUID) -> np.ndarray | None:
         at = table.position.get(entity_id)
         if at is None or table.columns["norm"][at] == 0:
             return None
         copy: np.ndarray = table.columns["vector"][at].copy()
         return copy
+
+    def opening_vector(self, opening_id: uuid.UUID) -> np.ndarray | None:
+        """The opening's text vector as of the last look (a copy), None without one."""
+        return self._vector(self.openings, opening_id)
+
+    def employer_vector(self, employer_id: uuid.UUID) -> np.ndarray | None:
+        """The employer's profile vector as of the last look (a copy), None without one."""
+        return self._vector(self.employers, employer_id)
 
     def _code(self, family: str, value: str) -> int:
         codes = self._codes[family]
@@ -187,7 +185,6 @@ class OpeningIndex:
             self._apply_employers(employers)
             self._apply_openings(openings)
             self._seen = generations
-            self._epoch += 1
 
     def _apply_employers(self, rows: Sequence[asyncpg.Record]) -> None:
         table = self.employers
@@ -198,9 +195,6 @@ class OpeningIndex:
             table.columns["paused"][at] = row["paused"]
             table.columns["paused_until"][at] = _ordinal(row["paused_until"])
             self._put_vector(table, at, row["embedding"])
-            self._profiles.pop((row["id"], None), None)
-            for opening_id in self._openings_of.get(row["id"], ()):
-                self._profiles.pop((row["id"], opening_id), None)
 
     def _apply_openings(self, rows: Sequence[asyncpg.Record]) -> None:
         table = self.openings
@@ -221,54 +215,6 @@ class OpeningIndex:
             columns["skills"][at] = -1
             columns["skills"][at, :len(skills)] = skills
             self._put_vector(table, at, row["embedding"])
-            self._openings_of.setdefault(row["employer_id"], set()).add(row["id"])
-            self._profiles.pop((row["employer_id"], row["id"]), None)
-            self._profiles.pop((row["employer_id"], None), None)  # its ISCO groups may have changed
-
-    # -----------------------------------------------------------------------------------------------
-    # Placement profiles: the facts that change only with the rows (counts are read per request)
-
-    def profiles(self, taxonomy_version: str, opening_ids: Iterable[uuid.UUID], employer_ids: Iterable[uuid.UUID],
-                 ) -> tuple[list[Placement], list[uuid.UUID], list[uuid.UUID], int]:
-        """The kept profiles (without vectors; counts as when read) of the given openings and employers
-        without an opening, the opening and employer ids not kept, and the epoch to hand back to `keep`."""
-        if taxonomy_version != self._taxonomy_version:
-            self._profiles.clear()
-            self._taxonomy_version = taxonomy_version
-            self._epoch += 1
-        kept, missing_openings, missing_employers = [], [], []
-        for opening_id in opening_ids:
-            at = self.openings.position.get(opening_id)
-            employer_id = None if at is None else self.employers.ids[self.openings.columns["employer"][at]]
-            found = None if employer_id is None else self._profiles.get((employer_id, opening_id))
-            if found is None:
-                missing_openings.append(opening_id)
-            else:
-                kept.append(found)
-        for employer_id in employer_ids:
-            found = self._profiles.get((employer_id, None))
-            if found is None:
-                missing_employers.append(employer_id)
-            else:
-                kept.append(found)
-        return kept, missing_openings, missing_employers, self._epoch
-
-    def keep(self, placements: Iterable[Placement], epoch: int) -> None:
-        """Keep profiles read from rows, unless the index caught up with a change since `epoch` (the
-        rows may predate it)."""
-        if epoch != self._epoch:
-            return
-        for placement in placements:
-            self._profiles[(placement.employer_id, placement.opening_id)] = dataclasses.replace(
-                placement, opening_vector=None, employer_vector=None)
-        if len(self._profiles) > PROFILES_KEPT:
-            for key in list(itertools.islice(self._profiles, len(self._profiles) - PROFILES_KEPT)):
-                del self._profiles[key]
-
-    def with_vectors(self, placement: Placement) -> Placement:
-        return dataclasses.replace(
-            placement, employer_vector=self.vector(self.employers, placement.employer_id),
-            opening_vector=None if placement.opening_id is None else self.vector(self.openings, placement.opening_id))
 
     # -----------------------------------------------------------------------------------------------
     # Queries

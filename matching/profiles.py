@@ -4,7 +4,6 @@ Built by the repository from database rows; pure data, so the rules and features
 benchmarked without a database. A citizen profile holds no protected attribute: none is ever loaded.
 """
 
-import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -94,13 +93,3 @@ class Placement:
     @property
     def key(self) -> tuple[str, str]:
         return (str(self.employer_id), str(self.opening_id or ""))
-
-    def with_counts(self, *, free_slots: int, others_open_suggestions: int, past_placements: int,
-                    past_successes: int) -> "Placement":
-        """The same placement with today's counts (a shallow copy: cheaper than `dataclasses.replace`)."""
-        placement = copy.copy(self)
-        object.__setattr__(placement, "free_slots", free_slots)
-        object.__setattr__(placement, "others_open_suggestions", others_open_suggestions)
-        object.__setattr__(placement, "past_placements", past_placements)
-        object.__setattr__(placement, "past_successes", past_successes)
-        return placement

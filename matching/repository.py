@@ -238,8 +238,8 @@ _EMPLOYER_COLUMNS = """
 _EMPLOYER_VECTOR = """
     LEFT JOIN text_vectors ve ON ve.entity_kind = 'employer' AND ve.entity_id = e.id AND ve.encoder_id = $3"""
 
-# What changes without the placement changing: free slots, other citizens' open suggestions and the
-# employer's track record (see `counts`). $2 is today, $3 the citizen whose own suggestions do not count.
+# Free slots, other citizens' open suggestions and the employer's track record ($2 is today; the
+# citizen whose own suggestions do not count is given to the joins).
 _TRACK = """
     coalesce(track.total, 0) AS past_placements, coalesce(track.successes, 0) AS past_successes"""
 _OPENING_COUNTS = f"""
@@ -277,8 +277,9 @@ def _employer_count_joins(citizen: str) -> str:
 
 
 async def opening_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID], today: dt.date,
-                       encoder_id: str, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
-    """Everything about each opening and its employer that rules, features and texts read."""
+                       encoder_id: str | None, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Everything about each opening and its employer that rules, features and texts read; the vectors
+    of `encoder_id` (none for None: the caller has them)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT o.id AS opening_id, o.title, o.schemes, o.postcode, p.name AS city, p.latitude, p.longitude,
                    o.hours_min, o.hours_max, o.physical_demands, o.work_conditions,
@@ -295,9 +296,9 @@ async def opening_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID
 
 
 async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UUID], today: dt.date,
-                        encoder_id: str, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
-    """Employers as placements without an opening: their capacity, profile and the ISCO groups of the
-    openings they have had."""
+                        encoder_id: str | None, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Employers as placements without an opening: their capacity, profile, the ISCO groups of the
+    openings they have had and the vector of `encoder_id` (none for None)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT e.schemes, e.postcode, p.name AS city, p.latitude, p.longitude, e.physical_demands,
                    e.updated_at AS changed_at, {_EMPLOYER_COUNTS}, groups.isco_groups, {_EMPLOYER_COLUMNS}
@@ -308,20 +309,6 @@ async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UU
             {_employer_count_joins("$4")} {_EMPLOYER_VECTOR}
             WHERE e.id = ANY($1::uuid[])""",
         list(employer_ids), today, encoder_id, exclude_citizen)
-    return rows
-
-
-async def counts(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
-                 today: dt.date, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
-    """Free slots, other citizens' open suggestions and the employer's track record, per (employer id,
-    opening id or null), for placements whose other facts are known."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT o.employer_id, o.id AS opening_id, {_OPENING_COUNTS}
-            FROM openings o {_opening_count_joins("$3")} WHERE o.id = ANY($1::uuid[])
-            UNION ALL
-            SELECT e.id, NULL, {_EMPLOYER_COUNTS}
-            FROM employers e {_employer_count_joins("$3")} WHERE e.id = ANY($4::uuid[])""",
-        list(opening_ids), today, exclude_citizen, list(employer_ids))
     return rows
 
 

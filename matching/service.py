@@ -156,8 +156,16 @@ def _opening_skills(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> tuple[Sk
     return tuple(skills)
 
 
-def _placement(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, opening: bool) -> Placement:
+def _placement(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, opening: bool,
+               index: OpeningIndex | None = None) -> Placement:
+    """A placement from its row; its vectors from the index when given (the row then has none)."""
     occupation_uri = row["occupation_uri"] if opening else None
+    if index is not None:
+        opening_vector = index.opening_vector(row["opening_id"]) if opening else None
+        employer_vector = index.employer_vector(row["employer_id"])
+    else:
+        opening_vector = _vector(row["opening_vector"]) if opening else None
+        employer_vector = _vector(row["employer_vector"])
     return Placement(
         employer_id=row["employer_id"], employer_name=row["employer_name"],
         opening_id=row["opening_id"] if opening else None, title=row["title"] if opening else None,
@@ -175,8 +183,7 @@ def _placement(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, opening: bool
         offers=_offers(row), employer_industry=row["employer_industry"],
         past_placements=row["past_placements"], past_successes=row["past_successes"],
         others_open_suggestions=row["others_open_suggestions"], changed_at=row["changed_at"],
-        opening_vector=_vector(row["opening_vector"]) if opening else None,
-        employer_vector=_vector(row["employer_vector"]),
+        opening_vector=opening_vector, employer_vector=employer_vector,
         employer_isco_groups=frozenset() if opening else frozenset(row["isco_groups"] or []))
 
 
@@ -461,38 +468,17 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
 async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
                            opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
                            citizen_id: uuid.UUID | None) -> list[Placement]:
-    """The placements as the engine sees them now; with the index, the profiles it keeps and today's
-    counts, and rows for the rest (`citizen_id`: whose own open suggestions do not count as load)."""
-    if engine.index is not None:
-        index = engine.index
-        kept, opening_ids, employer_ids, epoch = index.profiles(taxonomy.version, opening_ids, employer_ids)
-        counts = {(row["employer_id"], row["opening_id"]): row for row in await repository.counts(
-            conn, [item.opening_id for item in kept if item.opening_id is not None],
-            [item.employer_id for item in kept if item.opening_id is None], engine.today, citizen_id)}
-        read = await _read_placements(conn, engine, taxonomy, opening_ids, employer_ids, citizen_id)
-        index.keep(read, epoch)
-        placements = [index.with_vectors(item.with_counts(**_counts(counts[(item.employer_id, item.opening_id)])))
-                      for item in kept if (item.employer_id, item.opening_id) in counts] + read
-        placements.sort(key=lambda placement: placement.key)
-        return placements
-    return await _read_placements(conn, engine, taxonomy, opening_ids, employer_ids, citizen_id)
-
-
-def _counts(row: asyncpg.Record) -> dict[str, int]:
-    return {name: row[name] for name in ("free_slots", "others_open_suggestions", "past_placements",
-                                         "past_successes")}
-
-
-async def _read_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
-                           opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
-                           citizen_id: uuid.UUID | None) -> list[Placement]:
+    """The placements as the engine sees them now (`citizen_id`: whose own open suggestions do not count
+    as load); with the index, their vectors come from it rather than the rows."""
+    index = engine.index
+    encoder_id = None if index is not None else engine.encoder_id
     placements = []
     if opening_ids:
-        rows = await repository.opening_rows(conn, opening_ids, engine.today, engine.encoder_id, citizen_id)
-        placements += [_placement(row, taxonomy, opening=True) for row in rows]
+        rows = await repository.opening_rows(conn, opening_ids, engine.today, encoder_id, citizen_id)
+        placements += [_placement(row, taxonomy, opening=True, index=index) for row in rows]
     if employer_ids:
-        rows = await repository.employer_rows(conn, employer_ids, engine.today, engine.encoder_id, citizen_id)
-        placements += [_placement(row, taxonomy, opening=False) for row in rows]
+        rows = await repository.employer_rows(conn, employer_ids, engine.today, encoder_id, citizen_id)
+        placements += [_placement(row, taxonomy, opening=False, index=index) for row in rows]
     placements.sort(key=lambda placement: placement.key)
     return placements
 

@@ -152,10 +152,10 @@ async def test_a_writer_that_commits_after_the_index_looked_is_seen_next_time(wo
         assert await _candidates(reader, index, today) == []
 
 
-async def test_kept_profiles_are_ranked_with_todays_counts_and_current_facts(world: World, client: Any,
-                                                                             pool: asyncpg.Pool) -> None:
-    """The service keeps placement profiles between requests: other citizens' new suggestions still count
-    as load at once, and a changed employer is read again."""
+async def test_rankings_through_the_index_use_current_counts_and_facts(world: World, client: Any,
+                                                                      pool: asyncpg.Pool) -> None:
+    """Through the service (which ranks with its index): other citizens' new suggestions count as load
+    at once, and a changed employer offer shows in the next ranking."""
     employer = await world.employer(postcode="2650", offers={"mentor": False, "physical_demands": "medium"})
     opening = await world.opening(employer, **warehouse_opening(slots=1))
     first = await world.citizen(**warehouse_worker())
