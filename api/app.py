@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 from api import errors, system
 from batch.endpoints import router as batch_router
 from citizens.endpoints import router as citizens_router
-from core.config import Settings
+from core.config import Settings, get_settings
 from core.db import create_pool
 from core.memory import settle
 from core.queue import configure_broker
@@ -88,3 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(batch_router)
     install_pages(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of each of `brobygger serve --workers N`'s processes: the settings come from the
+    environment, where serve has put the URLs of the servers it resolved."""
+    return create_app(get_settings())

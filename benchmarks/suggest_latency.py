@@ -276,7 +276,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_service(resolved: Settings, port: int, log_path: Path) -> Iterator[psutil.Process]:
+def running_service(resolved: Settings, port: int, log_path: Path, workers: int) -> Iterator[psutil.Process]:
     """`brobygger serve` in a subprocess against the already running embedded servers.
 
     With both URLs set the service keeps only the taxonomy normaliser's label vectors in its data dir:
@@ -288,8 +288,8 @@ def running_service(resolved: Settings, port: int, log_path: Path) -> Iterator[p
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", "from api.cli import main; main()", "serve", "--host", "127.0.0.1",
-             "--port", str(port)], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+             "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=environment, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield psutil.Process(process.pid)
     finally:
@@ -320,11 +320,22 @@ def wait_until_quiet(service: psutil.Process, *, busy_share: float = 0.05, timeo
     threads) is done: CPU below `busy_share` of a core over two seconds. Returns the seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        before = sum(service.cpu_times()[:2])
+        before = _tree_cpu(service)
         time.sleep(2)
-        if (sum(service.cpu_times()[:2]) - before) / 2 < busy_share:
+        if (_tree_cpu(service) - before) / 2 < busy_share:
             return time.monotonic() - started
     return time.monotonic() - started
+
+
+def _tree_cpu(process: psutil.Process) -> float:
+    """CPU seconds of a process and its children (the service's worker processes)."""
+    total = 0.0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += sum(member.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def postgres_backends(pgdata: Path) -> list[psutil.Process]:
@@ -333,7 +344,7 @@ def postgres_backends(pgdata: Path) -> list[psutil.Process]:
 
 
 class CpuMeter:
-    """CPU seconds spent by the service process and by PostgreSQL (all backends) between two reads."""
+    """CPU seconds spent by the service's processes and by PostgreSQL (all backends) between two reads."""
 
     def __init__(self, service: psutil.Process, pgdata: Path) -> None:
         self.service = service
@@ -341,7 +352,7 @@ class CpuMeter:
         self._finished: dict[int, float] = {}
 
     def read(self) -> tuple[float, float]:
-        service = sum(self.service.cpu_times()[:2])
+        service = _tree_cpu(self.service)
         database = 0.0
         for process in postgres_backends(self.pgdata):
             try:
@@ -791,7 +802,8 @@ def docs_section(report: dict[str, Any], phases: Sequence[Phase], floors: Sequen
     parts = [
         f"Measured {report['date']} on {report['machine']}; code {report['code']}; PostgreSQL "
         f"{report['postgres']} (embedded, shared_buffers {report['shared_buffers']}, otherwise default settings), "
-        f"pgvector {report['pgvector']}. The service is `brobygger serve` (one uvicorn process, pool of "
+        f"pgvector {report['pgvector']}. The service is `brobygger serve --workers {report['service_workers']}` "
+        f"({report['service_workers']} uvicorn process(es), each with a pool of "
         f"{report['db_pool_max']} connections); the load generator runs on the same machine. Load average "
         f"(1, 5, 15 min) before the run: {load_avg}{busy}; the CPU milliseconds per request are the steadier "
         "measure of cost.",
@@ -811,7 +823,7 @@ def docs_section(report: dict[str, Any], phases: Sequence[Phase], floors: Sequen
         f"Each phase sends {report['requests_per_phase']} requests (`limit=20`) from N concurrent clients. "
         "*Uncached*: the match cache is flushed first and every request asks for a citizen (opening) not asked "
         "before in the run; *cached*: the same requests again. Cache hits are Redis' own counters. Every "
-        "uncached request also stores its 20 suggestions. CPU is the service process's and all PostgreSQL "
+        "uncached request also stores its 20 suggestions. CPU is the service's processes' and all PostgreSQL "
         "processes' CPU time during the phase, divided by its requests.",
         "",
         *results_table(phases),
@@ -939,6 +951,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--endpoints", nargs="+", choices=["suggestions", "candidates"],
                         default=["suggestions", "candidates"])
     parser.add_argument("--floor-queries", type=int, default=500)
+    parser.add_argument("--service-workers", type=int, default=2,
+                        help="API processes (`brobygger serve --workers`); about one per core.")
     parser.add_argument("--encode-sample", type=int, default=1000,
                         help="Opening texts to encode with the real encoder afterwards (0: skip).")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
@@ -986,13 +1000,14 @@ async def measure(arguments: argparse.Namespace, resolved: Settings, data: dict[
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(), "machine": machine(), "postgres": postgres, "pgvector": pgvector,
         "shared_buffers": shared_buffers, "db_pool_max": resolved.db_pool_max,
+        "service_workers": arguments.service_workers,
         "command": " ".join([".venv/bin/python benchmarks/suggest_latency.py", *run_options(sys.argv[1:])]),
         "requests_per_phase": requests, "data": data, "load_average_before": list(os.getloadavg()),
         "code": arguments.code or code_version(),
     }
     phases: list[Phase] = []
     say(f"starting the service on {base_url} (log: {log_path})")
-    with running_service(resolved, port, log_path) as service:
+    with running_service(resolved, port, log_path, arguments.service_workers) as service:
         wait_until_ready(base_url, service, log_path)
         waited = wait_until_quiet(service)
         say(f"service ready; waited {waited:.0f} s for its start-up work (taxonomy index) to finish")
