@@ -31,14 +31,14 @@ async def test_serve_runs_several_api_processes(settings: Settings, tmp_path: Pa
                    "BROBYGGER_DATA_DIR": str(tmp_path), "BROBYGGER_ENVIRONMENT": "test",
                    "BROBYGGER_TOKEN_SECRET": TEST_SECRET, "BROBYGGER_TAXONOMY_DENSE": "false",
                    "BROBYGGER_LOG_LEVEL": "WARNING"}
-    service = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port), "--workers", "2",
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         ready = None
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
             for _ in range(240):
-                assert service.poll() is None, service.stderr.read().decode() if service.stderr else ""
+                assert service.returncode is None, "the service exited"
                 try:
                     ready = await client.get("/readyz")
                     if ready.status_code == 200:
@@ -54,4 +54,4 @@ async def test_serve_runs_several_api_processes(settings: Settings, tmp_path: Pa
         assert len(servers) == 2, [child.cmdline() for child in servers]
     finally:
         service.terminate()
-        service.wait(timeout=30)
+        await asyncio.wait_for(service.wait(), timeout=30)
