@@ -37,18 +37,22 @@ _OPENINGS = """
            o.essential_skill_uris, v.embedding
     FROM openings o
     LEFT JOIN text_vectors v ON v.entity_kind = 'opening' AND v.entity_id = o.id AND v.encoder_id = $1"""
-_CHANGED_OPENINGS = _OPENINGS + """
-    WHERE o.id IN (SELECT id FROM openings WHERE generation > $2
-                   UNION SELECT entity_id FROM text_vectors
-                         WHERE generation > $3 AND entity_kind = 'opening' AND encoder_id = $1)"""
 _EMPLOYERS = """
     SELECT e.id, e.postcode, e.schemes, e.status = 'paused' AS paused, e.paused_until, v.embedding
     FROM employers e
     LEFT JOIN text_vectors v ON v.entity_kind = 'employer' AND v.entity_id = e.id AND v.encoder_id = $1"""
-_CHANGED_EMPLOYERS = _EMPLOYERS + """
-    WHERE e.id IN (SELECT id FROM employers WHERE generation > $2
-                   UNION SELECT entity_id FROM text_vectors
-                         WHERE generation > $3 AND entity_kind = 'employer' AND encoder_id = $1)"""
+
+
+def _changed(alias: str, table: str, kind: str) -> str:
+    """Only rows stamped after generation $2, or whose vector (encoder $1) was stamped after $3."""
+    return f"""
+    WHERE {alias}.id IN (SELECT id FROM {table} WHERE generation > $2
+                         UNION SELECT entity_id FROM text_vectors
+                               WHERE generation > $3 AND entity_kind = '{kind}' AND encoder_id = $1)"""
+
+
+_CHANGED_OPENINGS = _OPENINGS + _changed("o", "openings", "opening")
+_CHANGED_EMPLOYERS = _EMPLOYERS + _changed("e", "employers", "employer")
 _FLOAT32_SLACK = 1e-5  # float32 cosine error bound (~1e-6 at 384 dimensions) with room to spare
 
 
