@@ -70,6 +70,8 @@ async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, 
         citizens = await conn.fetch(
             """SELECT c.schemes, c.max_commute_km, p.latitude, p.longitude FROM citizens c
                JOIN postcodes p ON p.postcode = c.postcode ORDER BY c.id""")
+        points = {row["postcode"]: (row["latitude"], row["longitude"])
+                  for row in await repository.postcode_points(conn)}
         compared = {"every": 0, "dense": 0, "taxonomy": 0, "employers": 0}
         for citizen in citizens:
             postcodes = await _postcodes_within(conn, citizen["latitude"], citizen["longitude"],
@@ -92,8 +94,6 @@ async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, 
             near = (citizen["latitude"], citizen["longitude"])
             employers_sql = await repository.employer_ids_without_openings(conn, postcodes, today, schemes,
                                                                            near=near, limit=5)
-            points = {row["postcode"]: (row["latitude"], row["longitude"])
-                      for row in await repository.postcode_points(conn)}
             assert index.employers_without_openings(postcodes, today, schemes, near=near, points=points,
                                                     limit=5) == employers_sql
             compared["employers"] += bool(employers_sql)
