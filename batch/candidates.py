@@ -239,7 +239,7 @@ def evaluate_vectorised(citizens: Sequence[CitizenProfile], index: PlacementInde
     placements = [index.placements[position] for position in used]
     local = np.searchsorted(used, placement_rows)
     encoded = vectorised.encode_profiles(citizens, placements)
-    passes = vectorised.eligible(encoded, citizens, placements, citizen_rows, local, today)
+    passes = vectorised.eligible(encoded, citizen_rows, local, today)
     citizen_rows, placement_rows, local = citizen_rows[passes], placement_rows[passes], local[passes]
     codes = vectorised.choose_schemes(encoded, citizen_rows, local)
     shared = codes != vectorised.NO_SCHEME

@@ -11,15 +11,24 @@ chunks small enough to stay in the CPU cache.
 import datetime as dt
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-from core.vocab import SCHEMES_BY_TARGET_GROUP, Need, Scheme, TargetGroup
+from core.vocab import (
+    LIMITATION_CONFLICTS,
+    SCHEMES_BY_TARGET_GROUP,
+    Limitation,
+    Need,
+    Scheme,
+    TargetGroup,
+    WorkCondition,
+)
 from matching import eligibility
 from matching.eligibility import HOURS_TOLERANCE
 from matching.features import (
@@ -41,6 +50,8 @@ SCHEMES: tuple[Scheme, ...] = tuple(sorted(Scheme))
 SCHEME_CODE: dict[Scheme, int] = {scheme: code for code, scheme in enumerate(SCHEMES)}
 TARGET_GROUPS: tuple[TargetGroup, ...] = tuple(TargetGroup)
 NO_SCHEME = -1
+CONDITION_BIT: dict[WorkCondition, int] = {condition: bit for bit, condition in enumerate(WorkCondition)}
+NO_DATE = dt.date.max.toordinal()
 # Suitability of scheme code s for target group code g; 0 where the table has no entry (as .get(…, 0.0)).
 SUITABILITY = np.array([[SCHEME_SUITABILITY[group].get(scheme, 0.0) for scheme in SCHEMES]
                         for group in TARGET_GROUPS], dtype=np.float64)
@@ -58,6 +69,10 @@ GRID_MIN_PAIRS = 5000
 
 def _scheme_mask(schemes: frozenset[Scheme]) -> int:
     return sum(1 << SCHEME_CODE[scheme] for scheme in schemes)
+
+
+def _ordinal(day: dt.date | None) -> int:
+    return NO_DATE if day is None else day.toordinal()
 
 
 def _need_mask(values: frozenset[str] | frozenset[Need]) -> int:
@@ -146,6 +161,8 @@ class EncodedProfiles:
     needs: np.ndarray
     need_count: np.ndarray
     citizen_schemes: np.ndarray
+    conflicting_conditions: np.ndarray  # work conditions (bits) the citizen's limitations rule out
+    avoids_high_demands: np.ndarray
     citizen_key_owner: np.ndarray
     citizen_key_ids: np.ndarray
     citizen_vectors: np.ndarray | None  # zeros where a citizen has none (see citizen_has_vector)
@@ -165,26 +182,38 @@ class EncodedProfiles:
     essential_text: np.ndarray  # … and its normalised text key
     essential_total: np.ndarray
     occupation_key: np.ndarray
-    group_keys: tuple[np.ndarray, np.ndarray, np.ndarray]  # 4-, 3- and 2-character ISCO prefixes
+    group4_keys: np.ndarray  # 4-, 3- and 2-character ISCO prefixes of the placement's groups
+    group3_keys: np.ndarray
+    group2_keys: np.ndarray
     wish_key: np.ndarray
     wish_group_keys: np.ndarray
     industry_keys: np.ndarray
+    changed_day: np.ndarray
+    posted: np.ndarray
+    # What the hard rules about the placement alone read: an opening still open (always for an employer
+    # without one), its last day, the day the employer's pause ends (-1: not paused), free slots, and
+    # the work's conditions (bits) and high physical demands.
+    placement_open: np.ndarray
+    expires_day: np.ndarray
+    paused_until_day: np.ndarray
+    free_slots: np.ndarray
+    conditions: np.ndarray
+    high_demands: np.ndarray
     track_record: np.ndarray
     experience: np.ndarray
     load: np.ndarray
-    changed_day: np.ndarray
-    posted: np.ndarray
     # The placement's own text (the opening's, or the employer profile without one) and the employer's.
     text_vectors: np.ndarray | None
     text_has_vector: np.ndarray
     employer_vectors: np.ndarray | None
     employer_has_vector: np.ndarray
+
     @functools.cached_property
     def incidence(self) -> dict[str, tuple[np.ndarray, sparse.csr_array]]:
         """For whole blocks of pairs at once: which placements hold each key (keys × placements), per
         family of keys (built on first use: small rankings go pair by pair and never need it)."""
-        return {"group4": _incidence(self.group_keys[0]), "group3": _incidence(self.group_keys[1]),
-                "group2": _incidence(self.group_keys[2]), "wish4": _incidence(self.wish_group_keys),
+        return {"group4": _incidence(self.group4_keys), "group3": _incidence(self.group3_keys),
+                "group2": _incidence(self.group2_keys), "wish4": _incidence(self.wish_group_keys),
                 "industry": _incidence(self.industry_keys)}
 
     @functools.cached_property
@@ -220,9 +249,26 @@ def employer_load(others_open: np.ndarray, free_slots: np.ndarray) -> np.ndarray
     return values
 
 
-def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Placement]) -> EncodedProfiles:
-    """Encode profiles once; pairs then refer to them by position in these sequences."""
-    vocabulary: dict[str, int] = {"": NEVER}
+def _floats(values: Sequence[float]) -> np.ndarray:
+    return np.array(values, dtype=np.float64)
+
+
+def _ints(values: Sequence[int]) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+def _condition_mask(values: Collection[str]) -> int:
+    return sum(1 << CONDITION_BIT[WorkCondition(value)] for value in values)
+
+
+def _positions(latitude: np.ndarray, longitude: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+    return {f"{prefix}_lat": latitude, f"{prefix}_lon": longitude, f"{prefix}_phi": np.radians(latitude),
+            f"{prefix}_cos_phi": np.cos(np.radians(latitude))}
+
+
+def encode_placements(placements: Sequence[Placement], vocabulary: dict[str, int]) -> dict[str, Any]:
+    """The placement columns of `EncodedProfiles`, adding the keys the placements hold to `vocabulary`
+    (which maps "" to NEVER). The service's index keeps these columns for every opening and employer."""
 
     def key(text: str) -> int:
         return vocabulary.setdefault(text, len(vocabulary))
@@ -246,6 +292,49 @@ def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Pla
         # startswith(p) for a wished industry's (at most 2-character) prefix p ⇔ industry[:len(p)] == p
         industry_keys.append([key(f"wi:{industry[:size]}") for size in (0, 1, 2)] if industry else [])
 
+    text_vectors, text_has_vector = _vectors([
+        placement.opening_vector if placement.opening_id is not None else placement.employer_vector
+        for placement in placements])
+    employer_vectors, employer_has_vector = _vectors([placement.employer_vector for placement in placements])
+    past = _ints([placement.past_placements for placement in placements])
+    free_slots = _ints([placement.free_slots for placement in placements])
+    return {
+        **_positions(_floats([placement.latitude for placement in placements]),
+                     _floats([placement.longitude for placement in placements]), "placement"),
+        "has_hours": np.array([placement.hours_min is not None and placement.hours_max is not None
+                               for placement in placements], dtype=bool),
+        "placement_hours_min": _ints([placement.hours_min or 0 for placement in placements]),
+        "placement_hours_max": _ints([placement.hours_max or 0 for placement in placements]),
+        "closes_gap": np.array([bool(placement.offers & GAP_CLOSING_OFFERS) for placement in placements], dtype=bool),
+        "offers": _ints([_need_mask(placement.offers) for placement in placements]),
+        "placement_schemes": _ints([_scheme_mask(placement.schemes) for placement in placements]),
+        "essential_uri": _padded(essential_uri), "essential_text": _padded(essential_text),
+        "essential_total": _ints([len(row) for row in essential_uri]),
+        "occupation_key": _ints(occupation_key), "group4_keys": _padded(group_keys[0]),
+        "group3_keys": _padded(group_keys[1]), "group2_keys": _padded(group_keys[2]),
+        "wish_key": _ints(wish_key), "wish_group_keys": _padded(wish_group_keys),
+        "industry_keys": _padded(industry_keys),
+        "changed_day": _ints([placement.changed_at.date().toordinal() for placement in placements]),
+        "posted": np.array([placement.opening_id is not None for placement in placements], dtype=np.float64),
+        "placement_open": np.array([placement.opening_id is None or placement.status == "open"
+                                    for placement in placements], dtype=bool),
+        "expires_day": _ints([_ordinal(placement.expires_on) for placement in placements]),
+        "paused_until_day": _ints([
+            (_ordinal(placement.employer_paused_until) if placement.employer_status == "paused" else -1)
+            for placement in placements]),
+        "free_slots": free_slots,
+        "conditions": _ints([_condition_mask(placement.work_conditions) for placement in placements]),
+        "high_demands": np.array([placement.physical_demands == "high" for placement in placements], dtype=bool),
+        "track_record": track_record(past, _ints([placement.past_successes for placement in placements])),
+        "experience": experience(past),
+        "load": employer_load(_ints([placement.others_open_suggestions for placement in placements]), free_slots),
+        "text_vectors": text_vectors, "text_has_vector": text_has_vector,
+        "employer_vectors": employer_vectors, "employer_has_vector": employer_has_vector,
+    }
+
+
+def encode_citizens(citizens: Sequence[CitizenProfile], vocabulary: Mapping[str, int]) -> dict[str, Any]:
+    """The citizen columns of `EncodedProfiles`: each citizen's keys are those of `vocabulary` they hold."""
     key_owner: list[int] = []
     key_ids: list[int] = []
     for index, citizen in enumerate(citizens):
@@ -259,60 +348,34 @@ def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Pla
         held = {vocabulary[text] for text in texts if text in vocabulary} - {NEVER}
         key_owner += [index] * len(held)
         key_ids += sorted(held)
-
-    def floats(values: Sequence[float]) -> np.ndarray:
-        return np.array(values, dtype=np.float64)
-
-    def ints(values: Sequence[int]) -> np.ndarray:
-        return np.array(values, dtype=np.int64)
-
     citizen_vectors, citizen_has_vector = _vectors([citizen.vector for citizen in citizens])
-    text_vectors, text_has_vector = _vectors([
-        placement.opening_vector if placement.opening_id is not None else placement.employer_vector
-        for placement in placements])
-    employer_vectors, employer_has_vector = _vectors([placement.employer_vector for placement in placements])
-    citizen_lat = floats([citizen.latitude for citizen in citizens])
-    placement_lat = floats([placement.latitude for placement in placements])
-    needs = ints([_need_mask(citizen.needs) for citizen in citizens])
-    past = ints([placement.past_placements for placement in placements])
-    padded_uri, padded_text = _padded(essential_uri), _padded(essential_text)
-    essential_total = ints([len(row) for row in essential_uri])
-    padded_groups = (_padded(group_keys[0]), _padded(group_keys[1]), _padded(group_keys[2]))
-    padded_wish_groups, padded_industry = _padded(wish_group_keys), _padded(industry_keys)
-    return EncodedProfiles(
-        key_count=len(vocabulary),
-        target_group=ints([TARGET_GROUPS.index(citizen.target_group) for citizen in citizens]),
-        citizen_lat=citizen_lat, citizen_lon=floats([citizen.longitude for citizen in citizens]),
-        citizen_phi=np.radians(citizen_lat), citizen_cos_phi=np.cos(np.radians(citizen_lat)),
-        max_commute_km=floats([citizen.max_commute_km for citizen in citizens]),
-        citizen_hours_min=ints([citizen.hours_min for citizen in citizens]),
-        citizen_hours_max=ints([citizen.hours_max for citizen in citizens]),
-        needs=needs, need_count=_popcount(needs),
-        citizen_schemes=ints([_scheme_mask(citizen.schemes & SCHEMES_BY_TARGET_GROUP[citizen.target_group])
-                              for citizen in citizens]),
-        citizen_key_owner=ints(key_owner), citizen_key_ids=ints(key_ids),
-        citizen_vectors=citizen_vectors, citizen_has_vector=citizen_has_vector,
-        placement_lat=placement_lat, placement_lon=floats([placement.longitude for placement in placements]),
-        placement_phi=np.radians(placement_lat), placement_cos_phi=np.cos(np.radians(placement_lat)),
-        has_hours=np.array([placement.hours_min is not None and placement.hours_max is not None
-                            for placement in placements], dtype=bool),
-        placement_hours_min=ints([placement.hours_min or 0 for placement in placements]),
-        placement_hours_max=ints([placement.hours_max or 0 for placement in placements]),
-        closes_gap=np.array([bool(placement.offers & GAP_CLOSING_OFFERS) for placement in placements], dtype=bool),
-        offers=ints([_need_mask(placement.offers) for placement in placements]),
-        placement_schemes=ints([_scheme_mask(placement.schemes) for placement in placements]),
-        essential_uri=padded_uri, essential_text=padded_text, essential_total=essential_total,
-        occupation_key=ints(occupation_key), group_keys=padded_groups,
-        wish_key=ints(wish_key), wish_group_keys=padded_wish_groups, industry_keys=padded_industry,
-        track_record=track_record(past, ints([placement.past_successes for placement in placements])),
-        experience=experience(past),
-        load=employer_load(ints([placement.others_open_suggestions for placement in placements]),
-                           ints([placement.free_slots for placement in placements])),
-        changed_day=ints([placement.changed_at.date().toordinal() for placement in placements]),
-        posted=np.array([placement.opening_id is not None for placement in placements], dtype=np.float64),
-        text_vectors=text_vectors, text_has_vector=text_has_vector,
-        employer_vectors=employer_vectors, employer_has_vector=employer_has_vector,
-    )
+    needs = _ints([_need_mask(citizen.needs) for citizen in citizens])
+    return {
+        "target_group": _ints([TARGET_GROUPS.index(citizen.target_group) for citizen in citizens]),
+        **_positions(_floats([citizen.latitude for citizen in citizens]),
+                     _floats([citizen.longitude for citizen in citizens]), "citizen"),
+        "max_commute_km": _floats([citizen.max_commute_km for citizen in citizens]),
+        "citizen_hours_min": _ints([citizen.hours_min for citizen in citizens]),
+        "citizen_hours_max": _ints([citizen.hours_max for citizen in citizens]),
+        "needs": needs, "need_count": _popcount(needs),
+        "citizen_schemes": _ints([_scheme_mask(citizen.schemes & SCHEMES_BY_TARGET_GROUP[citizen.target_group])
+                                  for citizen in citizens]),
+        "conflicting_conditions": _ints([
+            _condition_mask({condition for limitation in citizen.limitations
+                             for condition in LIMITATION_CONFLICTS.get(Limitation(limitation), frozenset())})
+            for citizen in citizens]),
+        "avoids_high_demands": np.array([bool(citizen.limitations & eligibility.EXCLUDE_HIGH_DEMANDS)
+                                         for citizen in citizens], dtype=bool),
+        "citizen_key_owner": _ints(key_owner), "citizen_key_ids": _ints(key_ids),
+        "citizen_vectors": citizen_vectors, "citizen_has_vector": citizen_has_vector,
+    }
+
+
+def encode_profiles(citizens: Sequence[CitizenProfile], placements: Sequence[Placement]) -> EncodedProfiles:
+    """Encode profiles once; pairs then refer to them by position in these sequences."""
+    vocabulary: dict[str, int] = {"": NEVER}
+    placement_columns = encode_placements(placements, vocabulary)
+    return EncodedProfiles(key_count=len(vocabulary), **encode_citizens(citizens, vocabulary), **placement_columns)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -473,9 +536,9 @@ def _chunk(encoded: EncodedProfiles, block: _Block, citizens: np.ndarray, placem
         put("wish_match", cell("wish_match"))
     else:
         exact = holds(encoded.occupation_key[:, None])[:, 0]
-        level = np.where(holds(encoded.group_keys[2]).any(axis=1), 2, 0)
-        level = np.where(holds(encoded.group_keys[1]).any(axis=1), 3, level)
-        level = np.where(holds(encoded.group_keys[0]).any(axis=1), 4, level)
+        level = np.where(holds(encoded.group2_keys).any(axis=1), 2, 0)
+        level = np.where(holds(encoded.group3_keys).any(axis=1), 3, level)
+        level = np.where(holds(encoded.group4_keys).any(axis=1), 4, level)
         put("occupation_match", LEVEL_VALUES[np.where(exact, 5, level)])
         matched = (holds(encoded.essential_uri) | holds(encoded.essential_text)).sum(axis=1)
         wished_occupation = holds(encoded.wish_key[:, None])[:, 0]
@@ -549,23 +612,17 @@ def pair_features(encoded: EncodedProfiles, citizen_index: np.ndarray, placement
     return features
 
 
-def eligible(encoded: EncodedProfiles, citizens: Sequence[CitizenProfile], placements: Sequence[Placement],
-             citizen_index: np.ndarray, placement_index: np.ndarray, today: dt.date, *,
+def eligible(encoded: EncodedProfiles, citizen_index: np.ndarray, placement_index: np.ndarray, today: dt.date, *,
              max_km: np.ndarray | None = None, wanted: Scheme | None = None) -> np.ndarray:
     """Per pair, whether it passes every hard rule of matching.eligibility today, as
     `eligibility.exclusions(…, max_km=…, wanted_scheme=wanted)` is empty (by default with the citizen's own
-    max commute, as `matching.service.is_eligible`): the pair-level rules vectorised, the rules about the
-    placement alone once per placement, limitation clashes checked only for citizens who have limitations."""
-    available = np.array([
-        (placement.opening_id is None or placement.status == "open")
-        and (placement.expires_on is None or placement.expires_on >= today)
-        and not (placement.employer_status == "paused"
-                 and (placement.employer_paused_until is None or placement.employer_paused_until > today))
-        and placement.free_slots > 0 for placement in placements], dtype=bool)
+    max commute, as `matching.service.is_eligible`)."""
+    day = today.toordinal()
+    available = (encoded.placement_open & (encoded.expires_day >= day) & (encoded.paused_until_day <= day)
+                 & (encoded.free_slots > 0))
     passes = within_reach(encoded, citizen_index, placement_index, max_km=max_km, wanted=wanted)
     passes &= available[placement_index]
-    limited = np.array([bool(citizen.limitations) for citizen in citizens], dtype=bool)
-    for row in np.flatnonzero(passes & limited[citizen_index]):
-        if eligibility.limitation_conflicts(citizens[citizen_index[row]], placements[placement_index[row]]):
-            passes[row] = False
-    return passes
+    clash = (encoded.conditions[placement_index] & encoded.conflicting_conditions[citizen_index]) != 0
+    clash |= encoded.high_demands[placement_index] & encoded.avoids_high_demands[citizen_index]
+    kept: np.ndarray = passes & ~clash
+    return kept

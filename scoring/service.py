@@ -395,7 +395,7 @@ def _scored_eligible_pairs(scorer: Scorer, citizens: list[CitizenProfile], place
     for start in range(0, len(citizens), block):
         citizen_index = np.repeat(np.arange(start, min(start + block, len(citizens))), len(placements))
         placement_index = np.tile(every, min(block, len(citizens) - start))
-        keep = vectorised.eligible(encoded, citizens, placements, citizen_index, placement_index, today)
+        keep = vectorised.eligible(encoded, citizen_index, placement_index, today)
         found_citizens.append(citizen_index[keep])
         found_placements.append(placement_index[keep])
     citizen_index = np.concatenate(found_citizens) if found_citizens else np.zeros(0, dtype=np.int64)

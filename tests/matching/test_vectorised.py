@@ -185,7 +185,7 @@ def test_eligible_equals_is_eligible() -> None:
     encoded = vectorised.encode_profiles(citizens, placements)
     citizen_index = np.repeat(np.arange(len(citizens)), len(placements))
     placement_index = np.tile(np.arange(len(placements)), len(citizens))
-    actual = vectorised.eligible(encoded, citizens, placements, citizen_index, placement_index, TODAY)
+    actual = vectorised.eligible(encoded, citizen_index, placement_index, TODAY)
     expected = [is_eligible(citizens[c], placements[p], TODAY)
                 for c, p in zip(citizen_index, placement_index, strict=True)]
     assert actual.tolist() == expected
@@ -199,7 +199,7 @@ def test_eligible_with_a_commute_limit_and_a_wanted_scheme_equals_the_rules() ->
     placement_index = np.tile(np.arange(len(placements)), len(citizens))
     limits = np.array([random.Random(int(index)).choice([3.0, 10.0, 25.0]) for index in range(len(citizen_index))])
     for wanted in (None, Scheme.INTERNSHIP, Scheme.FLEXJOB):
-        actual = vectorised.eligible(encoded, citizens, placements, citizen_index, placement_index, TODAY,
+        actual = vectorised.eligible(encoded, citizen_index, placement_index, TODAY,
                                      max_km=limits, wanted=wanted)
         expected = []
         for c, p, limit in zip(citizen_index, placement_index, limits, strict=True):
