@@ -1,20 +1,25 @@
-"""An in-process index of openings and employers for retrieval: what the coarse filter, the nearest by
-text and the taxonomy step read about every opening (and every employer), held in NumPy columns by each
-service process, so that finding a citizen's candidates costs a few milliseconds of array work instead of
-a PostgreSQL statement that reads every eligible opening's vector (~4 µs a row, ~45 ms a suggestion).
-
-The index only chooses which placements are considered. Their rules, features and texts are always read
-fresh from the database (`repository.opening_rows` / `employer_rows`) and every hard rule is applied to
-those, so a paused, full or expired opening can never be suggested from an index that is behind.
+"""An in-process index of openings and employers: what retrieval reads about every opening (and every
+employer), and each one encoded as a placement for `matching.vectorised`, held in NumPy columns by each
+service process. Finding a citizen's candidates then costs a few milliseconds of array work instead of a
+PostgreSQL statement that reads every eligible opening's vector (~4 µs a row, ~45 ms a suggestion), and
+scoring them needs no rows: only the counts that change with every suggestion and placement (free slots,
+other citizens' open suggestions, the employer's track record) are read per request
+(`repository.placement_counts`). The engine reads the full rows of the few placements it returns and
+applies every hard rule to those again, so a paused, full or expired opening is never suggested from an
+index that is behind.
 
 It catches up before every use by reading the rows changed since it last looked: each write stamps the
-rows it touches with its scope's new generation, in commit order (migration 0010). Deletes of openings,
-employers or their vectors, which leave nothing to read, make it rebuild. Selection is the same as the
-SQL statement `repository.opening_candidates` (`tests/matching/test_index.py` compares them); the text
-vectors are unit-normalised float32, ~1.5 KB an opening (~150 MB at 100,000 openings).
+rows it touches with its scope's new generation, in commit order (migration 0010). An employer's change
+re-encodes its openings (they carry its offers and industry), an opening's change its employer (the ISCO
+groups of its openings). Deletes of openings, employers or their vectors, which leave nothing to read, and
+a new taxonomy version (labels and ISCO groups of the keys) make it rebuild. Selection is the same as the
+SQL statement `repository.opening_candidates` and rankings the same as from rows
+(`tests/matching/test_index.py` compares both); the text vectors are unit-normalised float32, ~1.5 KB an
+opening, and the encoded columns ~0.5 KB (~200 MB at 100,000 openings and 30,000 employers).
 """
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -24,37 +29,61 @@ import asyncpg
 import numpy as np
 
 from core.vocab import Scheme
+from matching import repository, vectorised
+from matching.profiles import CitizenProfile
 from matching.repository import OpeningCandidates
-from matching.vectorised import SCHEME_CODE, great_circle_km
+from matching.rows import placement_from_row
+from matching.vectorised import NEVER, SCHEME_CODE, EncodedProfiles, great_circle_km
+from taxonomy import snapshot as taxonomy_snapshot
+from taxonomy.snapshot import TaxonomySnapshot
 
 _SCOPES = ["placements", "vectors", "removals"]
 _NO_DATE = dt.date.max.toordinal()
 _ORDINARY = 1 << SCHEME_CODE[Scheme.ORDINARY]
 
-_OPENINGS = """
-    SELECT o.id, o.employer_id, o.postcode, o.status = 'open' AS open, o.expires_on, o.schemes,
-           coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
-           o.essential_skill_uris, v.embedding
-    FROM openings o
+# Counts come per request; here the opening's own slots stand in for its free slots.
+_NO_COUNTS = "0 AS others_open_suggestions, 0 AS past_placements, 0 AS past_successes"
+_OPENINGS = f"""
+    SELECT {repository.OPENING_FACTS}, o.slots AS free_slots, {_NO_COUNTS},
+           o.status = 'open' AS open, o.essential_skill_uris, v.embedding
+    FROM {repository.OPENINGS_WITH_EMPLOYERS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'opening' AND v.entity_id = o.id AND v.encoder_id = $1"""
-_EMPLOYERS = """
-    SELECT e.id, e.postcode, e.schemes, e.status = 'paused' AS paused, e.paused_until, v.embedding
-    FROM employers e
+_EMPLOYERS = f"""
+    SELECT {repository.EMPLOYER_FACTS}, e.capacity AS free_slots, {_NO_COUNTS}, e.status = 'paused' AS paused,
+           v.embedding
+    FROM {repository.EMPLOYERS_WITH_GROUPS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'employer' AND v.entity_id = e.id AND v.encoder_id = $1"""
-
-
-def _changed(alias: str, table: str, kind: str) -> str:
-    """Only rows stamped after generation $2, or whose vector (encoder $1) was stamped after $3."""
-    return f"""
-    WHERE {alias}.id IN (SELECT id FROM {table} WHERE generation > $2
-                         UNION SELECT entity_id FROM text_vectors
-                               WHERE generation > $3 AND entity_kind = '{kind}' AND encoder_id = $1)"""
-
-
-_CHANGED_OPENINGS = _OPENINGS + _changed("o", "openings", "opening")
-_CHANGED_EMPLOYERS = _EMPLOYERS + _changed("e", "employers", "employer")
+# Rows stamped after generation $2, whose vector (encoder $1) was stamped after $3, or whose encoding
+# reads a row stamped after $2: an opening its employer's, an employer its openings'.
+_CHANGED_OPENINGS = _OPENINGS + """
+    WHERE o.id IN (SELECT id FROM openings WHERE generation > $2
+                   UNION SELECT entity_id FROM text_vectors
+                         WHERE generation > $3 AND entity_kind = 'opening' AND encoder_id = $1
+                   UNION SELECT id FROM openings
+                         WHERE employer_id IN (SELECT id FROM employers WHERE generation > $2))"""
+_CHANGED_EMPLOYERS = _EMPLOYERS + """
+    WHERE e.id IN (SELECT id FROM employers WHERE generation > $2
+                   UNION SELECT entity_id FROM text_vectors
+                         WHERE generation > $3 AND entity_kind = 'employer' AND encoder_id = $1
+                   UNION SELECT employer_id FROM openings WHERE generation > $2)"""
+# The columns of an encoded placement that change with every suggestion and placement, or come from
+# the vectors: set per request, never stored.
+_PER_REQUEST = frozenset({"free_slots", "track_record", "experience", "load", "text_vectors", "text_has_vector",
+                          "employer_vectors", "employer_has_vector"})
 _FLOAT32_SLACK = 1e-5  # float32 cosine error bound (~1e-6 at 384 dimensions) with room to spare
 
+
+
+_PLACEMENT_COLUMNS = frozenset(field.name for field in dataclasses.fields(EncodedProfiles)) - _PER_REQUEST
+
+
+def _stack(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """Rows of both, 2-D ones padded with NEVER to the wider."""
+    if top.ndim == 2 and top.shape[1] != bottom.shape[1]:
+        width = max(top.shape[1], bottom.shape[1])
+        top, bottom = (np.pad(part, ((0, 0), (0, width - part.shape[1])), constant_values=NEVER)
+                       for part in (top, bottom))
+    return np.concatenate([top, bottom])
 
 
 class _Table:
@@ -100,6 +129,21 @@ class _Table:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name][:len(self.ids)]
 
+    def assign(self, positions: np.ndarray, values: Mapping[str, np.ndarray]) -> None:
+        """Write rows at `positions` (all present) for each named column, creating the column (zeros) the
+        first time; 64-bit integers are held as 32-bit, 2-D columns widen or pad with zeros (NEVER)."""
+        for name, given in values.items():
+            value = given.astype(np.int32) if given.dtype == np.int64 else given
+            if name not in self.columns:
+                self._spec[name] = (value.dtype, value.shape[1:], 0)
+                self.columns[name] = np.zeros((len(self.columns["key"]), *value.shape[1:]), dtype=value.dtype)
+            if value.ndim == 2:
+                self.widen(name, value.shape[1])
+                self.columns[name][positions] = 0
+                self.columns[name][positions, :value.shape[1]] = value
+            else:
+                self.columns[name][positions] = value
+
 
 def _scheme_mask(values: Collection[str]) -> int:
     return sum(1 << SCHEME_CODE[Scheme(value)] for value in values)
@@ -121,6 +165,10 @@ class OpeningIndex:
 
     def _reset(self) -> None:
         self._codes: dict[str, dict[str, int]] = {"postcode": {}, "occupation": {}, "skill": {}}
+        self._vocabulary: dict[str, int] = {"": NEVER}
+        self._groups = np.zeros(0, dtype="U3")
+        self._postcode_centres = np.zeros((0, 2))
+        self._taxonomy_version: str | None = None
         self.openings = _Table({
             "key": (np.dtype("S16"), (), b""), "employer": (np.dtype(np.int32), (), 0),
             "postcode": (np.dtype(np.int32), (), -1), "open": (np.dtype(bool), (), False),
@@ -168,14 +216,17 @@ class OpeningIndex:
     # -----------------------------------------------------------------------------------------------
     # Keeping current
 
-    async def refresh(self, conn: asyncpg.Connection) -> None:
-        """Read what changed since the last look (everything the first time, or after a delete)."""
+    async def refresh(self, conn: asyncpg.Connection, taxonomy: TaxonomySnapshot | None = None) -> None:
+        """Read what changed since the last look (everything the first time, after a delete, or for a new
+        taxonomy version); `taxonomy`: the current snapshot, when the caller has it."""
         async with self._lock:
             rows = await conn.fetch("SELECT scope, generation FROM cache_generations WHERE scope = ANY($1)", _SCOPES)
             generations = {row["scope"]: row["generation"] for row in rows}
-            if generations == self._seen:
+            taxonomy = taxonomy or await taxonomy_snapshot.current(conn)
+            if generations == self._seen and taxonomy.version == self._taxonomy_version:
                 return
-            if self._seen is None or generations["removals"] != self._seen["removals"]:
+            if (self._seen is None or generations["removals"] != self._seen["removals"]
+                    or taxonomy.version != self._taxonomy_version):
                 self._reset()
                 self._seen = None
             since = self._seen or {"placements": -1, "vectors": -1}
@@ -186,24 +237,36 @@ class OpeningIndex:
                 changed = (self.encoder_id, since["placements"], since["vectors"])
                 employers = await conn.fetch(_CHANGED_EMPLOYERS, *changed)
                 openings = await conn.fetch(_CHANGED_OPENINGS, *changed)
-            self._apply_employers(employers)
-            self._apply_openings(openings)
+            self._apply_employers(employers, taxonomy)
+            self._apply_openings(openings, taxonomy)
             self._seen = generations
+            self._taxonomy_version = taxonomy.version
 
-    def _apply_employers(self, rows: Sequence[asyncpg.Record]) -> None:
+    def _encode(self, table: "_Table", positions: np.ndarray, rows: Sequence[asyncpg.Record],
+                taxonomy: TaxonomySnapshot, *, opening: bool) -> None:
+        """Store the rows encoded as placements (`vectorised.encode_placements`), but for what is set per
+        request."""
+        placements = [placement_from_row(row, taxonomy, opening=opening, vectors=(None, None)) for row in rows]
+        columns = vectorised.encode_placements(placements, self._vocabulary)
+        table.assign(positions, {name: value for name, value in columns.items() if name not in _PER_REQUEST})
+
+    def _apply_employers(self, rows: Sequence[asyncpg.Record], taxonomy: TaxonomySnapshot) -> None:
         table = self.employers
-        for row in rows:
-            at = table.row(row["id"])
+        positions = np.zeros(len(rows), dtype=np.int64)
+        for number, row in enumerate(rows):
+            at = positions[number] = table.row(row["employer_id"])
             table.columns["postcode"][at] = self._code("postcode", row["postcode"])
             table.columns["schemes"][at] = _scheme_mask(row["schemes"])
             table.columns["paused"][at] = row["paused"]
-            table.columns["paused_until"][at] = _ordinal(row["paused_until"])
+            table.columns["paused_until"][at] = _ordinal(row["employer_paused_until"])
             self._put_vector(table, at, row["embedding"])
+        self._encode(table, positions, rows, taxonomy, opening=False)
 
-    def _apply_openings(self, rows: Sequence[asyncpg.Record]) -> None:
+    def _apply_openings(self, rows: Sequence[asyncpg.Record], taxonomy: TaxonomySnapshot) -> None:
         table = self.openings
-        for row in rows:
-            at = table.row(row["id"])
+        positions = np.zeros(len(rows), dtype=np.int64)
+        for number, row in enumerate(rows):
+            at = positions[number] = table.row(row["opening_id"])
             columns = table.columns
             # An employer created after this look's employer read is filled in by the next look.
             columns["employer"][at] = self.employers.row(row["employer_id"])
@@ -219,6 +282,51 @@ class OpeningIndex:
             columns["skills"][at] = -1
             columns["skills"][at, :len(skills)] = skills
             self._put_vector(table, at, row["embedding"])
+        self._encode(table, positions, rows, taxonomy, opening=True)
+
+    # -----------------------------------------------------------------------------------------------
+    # Placements encoded for scoring
+
+    def encode(self, citizen: CitizenProfile, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
+               counts: Sequence[asyncpg.Record]) -> tuple[EncodedProfiles, list[tuple[uuid.UUID, uuid.UUID | None]]]:
+        """The citizen and the placements (openings, then employers without one, as given) encoded as
+        `vectorised.encode_profiles` encodes their profiles, with the counts read for this request
+        (`repository.placement_counts`); and each placement's (employer id, opening id or None)."""
+        openings, employers = self.openings, self.employers
+        at_opening = np.array([openings.position[entity_id] for entity_id in opening_ids], dtype=np.int64)
+        at_employer = np.array([employers.position[entity_id] for entity_id in employer_ids], dtype=np.int64)
+        employer_of = openings["employer"][at_opening]
+        keys: list[tuple[uuid.UUID, uuid.UUID | None]] = [
+            (employers.ids[employer], opening) for employer, opening in zip(employer_of, opening_ids, strict=True)]
+        keys += [(employer_id, None) for employer_id in employer_ids]
+        columns: dict[str, Any] = {}
+        for name in openings.columns.keys() & employers.columns.keys():
+            if name in _PLACEMENT_COLUMNS:
+                columns[name] = _stack(openings[name][at_opening], employers[name][at_employer])
+        found = {(row["employer_id"], row["opening_id"]): row for row in counts}
+        per_placement = [found[key] for key in keys]
+        free_slots = np.array([row["free_slots"] for row in per_placement], dtype=np.int64)
+        past = np.array([row["past_placements"] for row in per_placement], dtype=np.int64)
+        columns.update(
+            free_slots=free_slots,
+            track_record=vectorised.track_record(past, np.array([row["past_successes"] for row in per_placement],
+                                                                dtype=np.int64)),
+            experience=vectorised.experience(past),
+            load=vectorised.employer_load(np.array([row["others_open_suggestions"] for row in per_placement],
+                                                   dtype=np.int64), free_slots))
+        if self.dims is not None:
+            text = np.concatenate([openings["vector"][at_opening], employers["vector"][at_employer]])
+            text_norm = np.concatenate([openings["norm"][at_opening], employers["norm"][at_employer]])
+            employer_at = np.concatenate([employer_of, at_employer])
+            columns.update(text_vectors=text.astype(np.float32), text_has_vector=text_norm > 0,
+                           employer_vectors=employers["vector"][employer_at],
+                           employer_has_vector=employers["norm"][employer_at] > 0)
+        else:
+            columns.update(text_vectors=None, text_has_vector=np.zeros(len(keys), dtype=bool),
+                           employer_vectors=None, employer_has_vector=np.zeros(len(keys), dtype=bool))
+        encoded = EncodedProfiles(key_count=len(self._vocabulary),
+                                  **vectorised.encode_citizens([citizen], self._vocabulary), **columns)
+        return encoded, keys
 
     # -----------------------------------------------------------------------------------------------
     # Queries
@@ -236,11 +344,12 @@ class OpeningIndex:
     def opening_candidates(self, postcodes: Sequence[str], today: dt.date, schemes: Sequence[str], *,
                            vector: np.ndarray | None, occupation_uris: Collection[str],
                            isco_groups: Collection[str], skill_uris: Collection[str],
-                           occupation_isco: Mapping[str, str], every_up_to: int, exact_up_to: int,
+                           occupation_isco: Mapping[str, str], every_up_to: int, exact_up_to: int | None,
                            dense_k: int, taxonomy_k: int) -> OpeningCandidates:
         """As `repository.opening_candidates`: the coarse filter (open, unexpired, employer not paused,
         shared scheme, in the postcodes), then every eligible opening (up to `every_up_to` of them) or the
-        `dense_k` nearest by cosine distance (up to `exact_up_to`; beyond, none: the caller asks HNSW) and
+        `dense_k` nearest by cosine distance (up to `exact_up_to`, None: any number; beyond, none: the caller
+        asks HNSW) and
         the `taxonomy_k` best taxonomy matches (`occupation_isco`: the snapshot's occupation → ISCO group)."""
         table = self.openings
         eligible = np.flatnonzero(
@@ -249,7 +358,7 @@ class OpeningIndex:
         if len(eligible) <= every_up_to:
             return self._found(eligible, len(eligible))
         chosen = [self._taxonomy(eligible, occupation_uris, isco_groups, skill_uris, occupation_isco, taxonomy_k)]
-        if vector is not None and len(vector) == self.dims and len(eligible) <= exact_up_to:
+        if vector is not None and len(vector) == self.dims and (exact_up_to is None or len(eligible) <= exact_up_to):
             chosen.append(self._nearest(eligible, vector, dense_k))
         return self._found(np.unique(np.concatenate(chosen)), len(eligible))
 
@@ -284,11 +393,11 @@ class OpeningIndex:
         occupations first, then group matches, then by id."""
         codes = self._codes
         occupation = self.openings["occupation"][eligible]
-        exact = np.isin(occupation, [codes["occupation"][uri] for uri in occupation_uris if uri in codes["occupation"]])
-        wanted_groups = set(isco_groups)
-        related = [code for uri, code in codes["occupation"].items()
-                   if uri in occupation_isco and occupation_isco[uri][:3] in wanted_groups]
-        group = np.isin(occupation, related)
+        # Per occupation code (and -1, none, last): whether it is one of the citizen's, or in their groups.
+        exact_codes = np.zeros(len(codes["occupation"]) + 1, dtype=bool)
+        exact_codes[[codes["occupation"][uri] for uri in occupation_uris if uri in codes["occupation"]]] = True
+        group_codes = np.append(np.isin(self._occupation_groups(occupation_isco), list(isco_groups)), False)
+        exact, group = exact_codes[occupation], group_codes[occupation]
         held = [codes["skill"][uri] for uri in skill_uris if uri in codes["skill"]]
         skill = np.isin(self.openings["skills"][eligible], held).any(axis=1) if held else np.zeros(len(eligible), bool)
         match = exact | group | skill
@@ -296,6 +405,21 @@ class OpeningIndex:
         order = np.lexsort((self.openings["key"][rows], ~group, ~exact))
         found: np.ndarray = rows[order[:k]]
         return found
+
+    def _occupation_groups(self, occupation_isco: Mapping[str, str]) -> np.ndarray:
+        """The 3-digit ISCO group of each occupation code ("" when the taxonomy has none)."""
+        codes = self._codes["occupation"]
+        if len(self._groups) != len(codes):
+            self._groups = np.array([occupation_isco.get(uri, "")[:3] for uri in codes], dtype="U3")
+        return self._groups
+
+    def _centres(self, points: Mapping[str, tuple[float, float]]) -> np.ndarray:
+        """Latitude and longitude of each postcode code."""
+        codes = self._codes["postcode"]
+        if len(self._postcode_centres) != len(codes):
+            self._postcode_centres = np.array([points[postcode] for postcode in codes],
+                                              dtype=np.float64).reshape(len(codes), 2)
+        return self._postcode_centres
 
     def employers_without_openings(self, postcodes: Sequence[str], today: dt.date, schemes: Sequence[str], *,
                                    near: tuple[float, float], points: Mapping[str, tuple[float, float]],
@@ -311,8 +435,7 @@ class OpeningIndex:
                               & ((employers["schemes"] & wanted) != 0) & ~has_opening)
         if not len(rows):
             return []
-        postcode_of = {code: postcode for postcode, code in self._codes["postcode"].items()}
-        centres = np.array([points[postcode_of[code]] for code in employers["postcode"][rows]], dtype=np.float64)
+        centres = self._centres(points)[employers["postcode"][rows]]
         km = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(rows), near[0]), np.full(len(rows), near[1]))
         order = np.lexsort((employers["key"][rows], km))
         return [employers.ids[at] for at in rows[order[:limit]]]

@@ -234,7 +234,7 @@ _EMPLOYER_COLUMNS = """
     e.id AS employer_id, e.name AS employer_name, e.status AS employer_status,
     e.paused_until AS employer_paused_until, e.available_from AS employer_available_from,
     e.industry AS employer_industry, e.offers_mentor, e.offers_reduced_hours, e.offers_flexible_hours,
-    e.offers_gradual_start, e.accommodations, ve.embedding AS employer_vector"""
+    e.offers_gradual_start, e.accommodations"""
 _EMPLOYER_VECTOR = """
     LEFT JOIN text_vectors ve ON ve.entity_kind = 'employer' AND ve.entity_id = e.id AND ve.encoder_id = $3"""
 
@@ -276,18 +276,33 @@ def _employer_count_joins(citizen: str) -> str:
     {_track_join("e.id")}"""
 
 
+# What rules, features and texts read about an opening and its employer, and about an employer as a
+# placement without an opening (with the ISCO groups of the openings it has had); counts aside.
+OPENING_FACTS = f"""
+    o.id AS opening_id, o.title, o.schemes, o.postcode, p.name AS city, p.latitude, p.longitude,
+    o.hours_min, o.hours_max, o.physical_demands, o.work_conditions,
+    coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
+    o.skills, o.inferred_skills, o.status, o.expires_on, o.start_date,
+    greatest(o.updated_at, e.updated_at) AS changed_at, {_EMPLOYER_COLUMNS}"""
+OPENINGS_WITH_EMPLOYERS = """
+    openings o JOIN employers e ON e.id = o.employer_id JOIN postcodes p ON p.postcode = o.postcode"""
+EMPLOYER_FACTS = f"""
+    e.schemes, e.postcode, p.name AS city, p.latitude, p.longitude, e.physical_demands,
+    e.updated_at AS changed_at, groups.isco_groups, {_EMPLOYER_COLUMNS}"""
+EMPLOYERS_WITH_GROUPS = """
+    employers e JOIN postcodes p ON p.postcode = e.postcode
+    LEFT JOIN LATERAL (SELECT array_agg(DISTINCT occ.isco_group) AS isco_groups
+                       FROM openings o JOIN occupations occ ON occ.uri = o.occupation_uri
+                       WHERE o.employer_id = e.id) groups ON true"""
+
+
 async def opening_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID], today: dt.date,
                        encoder_id: str | None, exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
     """Everything about each opening and its employer that rules, features and texts read; the vectors
     of `encoder_id` (none for None: the caller has them)."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT o.id AS opening_id, o.title, o.schemes, o.postcode, p.name AS city, p.latitude, p.longitude,
-                   o.hours_min, o.hours_max, o.physical_demands, o.work_conditions,
-                   coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
-                   o.skills, o.inferred_skills, o.status, o.expires_on, o.start_date,
-                   greatest(o.updated_at, e.updated_at) AS changed_at, {_OPENING_COUNTS},
-                   vo.embedding AS opening_vector, {_EMPLOYER_COLUMNS}
-            FROM openings o JOIN employers e ON e.id = o.employer_id JOIN postcodes p ON p.postcode = o.postcode
+        f"""SELECT {OPENING_FACTS}, {_OPENING_COUNTS}, vo.embedding AS opening_vector, ve.embedding AS employer_vector
+            FROM {OPENINGS_WITH_EMPLOYERS}
             LEFT JOIN text_vectors vo ON vo.entity_kind = 'opening' AND vo.entity_id = o.id AND vo.encoder_id = $3
             {_opening_count_joins("$4")} {_EMPLOYER_VECTOR}
             WHERE o.id = ANY($1::uuid[])""",
@@ -300,15 +315,27 @@ async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UU
     """Employers as placements without an opening: their capacity, profile, the ISCO groups of the
     openings they have had and the vector of `encoder_id` (none for None)."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT e.schemes, e.postcode, p.name AS city, p.latitude, p.longitude, e.physical_demands,
-                   e.updated_at AS changed_at, {_EMPLOYER_COUNTS}, groups.isco_groups, {_EMPLOYER_COLUMNS}
-            FROM employers e JOIN postcodes p ON p.postcode = e.postcode
-            LEFT JOIN LATERAL (SELECT array_agg(DISTINCT occ.isco_group) AS isco_groups
-                               FROM openings o JOIN occupations occ ON occ.uri = o.occupation_uri
-                               WHERE o.employer_id = e.id) groups ON true
+        f"""SELECT {EMPLOYER_FACTS}, {_EMPLOYER_COUNTS}, ve.embedding AS employer_vector
+            FROM {EMPLOYERS_WITH_GROUPS}
             {_employer_count_joins("$4")} {_EMPLOYER_VECTOR}
             WHERE e.id = ANY($1::uuid[])""",
         list(employer_ids), today, encoder_id, exclude_citizen)
+    return rows
+
+
+async def placement_counts(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID],
+                           employer_ids: Sequence[uuid.UUID], today: dt.date,
+                           exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
+    """Only the counts of `opening_rows` / `employer_rows` (free slots, other citizens' open suggestions,
+    the employer's track record): what changes with every suggestion and placement, for placements whose
+    other facts the caller holds. One row per placement, with its opening id (null for an employer)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT o.id AS opening_id, o.employer_id, {_OPENING_COUNTS}
+            FROM openings o {_opening_count_joins("$3")} WHERE o.id = ANY($1::uuid[])
+            UNION ALL
+            SELECT NULL, e.id, {_EMPLOYER_COUNTS}
+            FROM employers e {_employer_count_joins("$3")} WHERE e.id = ANY($4::uuid[])""",
+        list(opening_ids), today, exclude_citizen, list(employer_ids))
     return rows
 
 

@@ -22,11 +22,12 @@ from audit import repository as audit
 from core.cache import Cache
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.geography import great_circle_km
-from core.vocab import SCHEMES_BY_TARGET_GROUP, Need, Scheme, TargetGroup
+from core.vocab import SCHEMES_BY_TARGET_GROUP, Scheme
 from matching import eligibility, explain, repository, vectorised
-from matching.features import PairFacts, choose_scheme, normalise_text, pair_facts
+from matching.features import PairFacts, choose_scheme, pair_facts
 from matching.index import OpeningIndex
-from matching.profiles import CitizenProfile, Placement, Skill
+from matching.profiles import CitizenProfile, Placement
+from matching.rows import citizen_profile, placement_from_row
 from matching.schemas import (
     Caveat,
     CitizenRef,
@@ -50,17 +51,15 @@ from users.schemas import Principal
 # At most this many coarse-eligible pairs are all scored (exact retrieval); beyond it the nearest by
 # text (HNSW) and the taxonomy candidates are scored (approximate retrieval).
 EXACT_LIMIT = 600
-# Up to this many coarse-eligible ids the nearest by text are found by exact distances over the
-# primary key; beyond it by the HNSW index.
+# Without the service's index (matching.index), up to this many coarse-eligible ids the nearest by text
+# are found by exact distances over the primary key, beyond it by the HNSW index; with it, always exactly
+# over the vectors it holds (~10 ms at 100,000).
 EXACT_SEARCH_LIMIT = 25000
 DENSE_K = 200
 TAXONOMY_K = 200
 # Employers open to a scheme without an opening: the nearest this many are scored.
 EMPLOYER_K = 150
 EXCLUDED_SHOWN = 25
-EXPERIENCE_YEARS_FOR_SKILLS = 1.0
-NEED_OFFER_FLAGS = {Need.MENTOR: "offers_mentor", Need.GRADUAL_START: "offers_gradual_start",
-                    Need.REDUCED_HOURS: "offers_reduced_hours", Need.FLEXIBLE_HOURS: "offers_flexible_hours"}
 
 
 @dataclass(frozen=True)
@@ -106,91 +105,11 @@ def _jobcentre_of(principal: Principal) -> int:
     return principal.jobcentre_code
 
 
-def _vector(value: Any) -> np.ndarray | None:
-    return None if value is None else np.asarray(value.to_numpy(), dtype=np.float32)
-
-
-def citizen_profile(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> CitizenProfile:
-    skills = row["skills"] or []
-    experience = row["experience"] or []
-    wishes = row["wishes"] or {}
-    inferred = row["inferred_occupations"] or []
-    wish_texts = {item.get("text") for item in wishes.get("occupations", []) if item.get("text")}
-    occupations = {item["occupation_uri"] for item in experience if item.get("occupation_uri")}
-    occupations |= {item["uri"] for item in inferred if item.get("from") not in wish_texts}
-    wished = {item["uri"] for item in wishes.get("occupations", []) if item.get("uri")}
-    wished |= {item["uri"] for item in inferred if item.get("from") in wish_texts}
-    skill_uris = {item["uri"] for item in skills if item.get("uri")}
-    skill_uris |= {item["uri"] for item in row["inferred_skills"] or []}
-    for item in experience:
-        if item.get("occupation_uri") and float(item.get("years") or 0) >= EXPERIENCE_YEARS_FOR_SKILLS:
-            skill_uris |= taxonomy.essential_skills.get(item["occupation_uri"], frozenset())
-    return CitizenProfile(
-        id=row["id"], jobcentre_code=row["jobcentre_code"], reference=row["reference"],
-        consultant_id=row["consultant_id"], target_group=TargetGroup(row["target_group"]),
-        postcode=row["postcode"], latitude=row["latitude"], longitude=row["longitude"],
-        max_commute_km=row["max_commute_km"], hours_min=row["hours_min"], hours_max=row["hours_max"],
-        active=row["active"], schemes=frozenset(Scheme(item) for item in row["schemes"]),
-        limitations=frozenset(row["limitations"]), needs=frozenset(Need(item) for item in row["needs"]),
-        skill_uris=frozenset(skill_uris),
-        skill_texts=frozenset(normalise_text(item["text"]) for item in skills if item.get("text")),
-        occupations={uri: taxonomy.occupation_isco[uri] for uri in occupations if uri in taxonomy.occupation_isco},
-        wished_occupations={uri: taxonomy.occupation_isco[uri] for uri in wished if uri in taxonomy.occupation_isco},
-        wished_industries=frozenset(wishes.get("industries", [])),
-        has_profile=bool(skills or experience or wishes.get("occupations") or wishes.get("text")),
-        vector=_vector(row["embedding"]), updated_at=row["updated_at"])
-
-
-def _offers(row: asyncpg.Record) -> frozenset[str]:
-    offered = {need.value for need, flag in NEED_OFFER_FLAGS.items() if row[flag]}
-    return frozenset(offered | set(row["accommodations"] or []))
-
-
-def _opening_skills(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> tuple[Skill, ...]:
-    inferred_by_text = {item.get("from"): item["uri"] for item in row["inferred_skills"] or []}
-    skills = []
-    for item in row["skills"] or []:
-        uri = item.get("uri") or inferred_by_text.get(item.get("text"))
-        label = item.get("text") or taxonomy.skill_labels.get(uri or "", uri or "")
-        skills.append(Skill(uri=uri, label=label, essential=bool(item.get("essential", True))))
-    return tuple(skills)
-
-
-def _placement(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, opening: bool,
-               index: OpeningIndex | None = None) -> Placement:
-    """A placement from its row; its vectors from the index when given (the row then has none)."""
-    occupation_uri = row["occupation_uri"] if opening else None
-    if index is not None:
-        opening_vector = index.opening_vector(row["opening_id"]) if opening else None
-        employer_vector = index.employer_vector(row["employer_id"])
-    else:
-        opening_vector = _vector(row["opening_vector"]) if opening else None
-        employer_vector = _vector(row["employer_vector"])
-    return Placement(
-        employer_id=row["employer_id"], employer_name=row["employer_name"],
-        opening_id=row["opening_id"] if opening else None, title=row["title"] if opening else None,
-        schemes=frozenset(Scheme(item) for item in row["schemes"]), postcode=row["postcode"], city=row["city"],
-        latitude=row["latitude"], longitude=row["longitude"],
-        hours_min=row["hours_min"] if opening else None, hours_max=row["hours_max"] if opening else None,
-        physical_demands=row["physical_demands"],
-        work_conditions=frozenset(row["work_conditions"]) if opening else frozenset(),
-        occupation_uri=occupation_uri, occupation_isco=taxonomy.occupation_isco.get(occupation_uri or ""),
-        skills=_opening_skills(row, taxonomy) if opening else (),
-        status=row["status"] if opening else "open", expires_on=row["expires_on"] if opening else None,
-        start_date=row["start_date"] if opening else None, employer_status=row["employer_status"],
-        employer_paused_until=row["employer_paused_until"],
-        employer_available_from=row["employer_available_from"], free_slots=row["free_slots"],
-        offers=_offers(row), employer_industry=row["employer_industry"],
-        past_placements=row["past_placements"], past_successes=row["past_successes"],
-        others_open_suggestions=row["others_open_suggestions"], changed_at=row["changed_at"],
-        opening_vector=opening_vector, employer_vector=employer_vector,
-        employer_isco_groups=frozenset() if opening else frozenset(row["isco_groups"] or []))
-
-
 # ---------------------------------------------------------------------------------------------------
 # Geography
 
 _postcodes: dict[str, tuple[float, float]] = {}
+_postcode_arrays: list[Any] = []  # [codes in order, latitudes, longitudes] of _postcodes
 
 
 async def _postcode_points(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
@@ -202,8 +121,16 @@ async def _postcode_points(conn: asyncpg.Connection) -> dict[str, tuple[float, f
 
 
 async def _postcodes_within(conn: asyncpg.Connection, latitude: float, longitude: float, km: float) -> list[str]:
-    points = await _postcode_points(conn)
-    return sorted(code for code, (lat, lon) in points.items() if great_circle_km(latitude, longitude, lat, lon) <= km)
+    """The postcodes whose centre lies within `km` of the point, in order (distances as the rules'
+    `vectorised.great_circle_km`)."""
+    if not _postcode_arrays:
+        points = sorted((await _postcode_points(conn)).items())
+        _postcode_arrays.extend([[code for code, _ in points], np.array([lat for _, (lat, _) in points]),
+                                 np.array([lon for _, (_, lon) in points])])
+    codes, latitudes, longitudes = _postcode_arrays
+    distances = vectorised.great_circle_km(latitudes, longitudes, np.full(len(codes), latitude),
+                                           np.full(len(codes), longitude))
+    return [codes[at] for at in np.flatnonzero(distances <= km)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -217,7 +144,7 @@ def _rank(engine: Engine, citizens: Sequence[CitizenProfile], placements: Sequen
     was eligible. Rules and features are computed for all pairs at once (`matching.vectorised`, equal to
     `eligibility.exclusions` and `pair_facts`); `max_km` is the commute limit per pair."""
     encoded = vectorised.encode_profiles(citizens, placements)
-    passes = vectorised.eligible(encoded, citizens, placements, citizen_index, placement_index, engine.today,
+    passes = vectorised.eligible(encoded, citizen_index, placement_index, engine.today,
                                  max_km=max_km, wanted=wanted)
     kept_citizens, kept_placements = citizen_index[passes], placement_index[passes]
     schemes = vectorised.choose_schemes(encoded, kept_citizens, kept_placements, wanted)
@@ -255,6 +182,13 @@ def _citizen_ref(citizen: CitizenProfile) -> CitizenRef:
     return CitizenRef(id=citizen.id, reference=citizen.reference, consultant_id=citizen.consultant_id)
 
 
+def _open_state(decided: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None], tuple[str, uuid.UUID]],
+                citizen_id: uuid.UUID, employer_id: uuid.UUID, opening_id: uuid.UUID | None) -> str | None:
+    """The pair's state, None once the consultant has accepted or declined it (it is not shown again)."""
+    state, _ = decided.get((citizen_id, employer_id, opening_id), ("proposed", None))
+    return None if state in ("accepted", "declined") else state
+
+
 async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list[_Scored], *, limit: int,
                           origin: str, lang: explain.Language, taxonomy: TaxonomySnapshot,
                           with_citizen: bool) -> list[RankedItem]:
@@ -262,13 +196,20 @@ async def _rank_and_store(conn: asyncpg.Connection, engine: Engine, scored: list
     decided = await repository.decided_pairs(conn, sorted({item.citizen.id for item in scored}, key=str))
     chosen: list[tuple[_Scored, str]] = []
     for item in scored:
-        state, _ = decided.get((item.citizen.id, item.placement.employer_id, item.placement.opening_id),
-                               ("proposed", None))
-        if state in ("accepted", "declined"):
+        state = _open_state(decided, item.citizen.id, item.placement.employer_id, item.placement.opening_id)
+        if state is None:
             continue
         chosen.append((item, state))
         if len(chosen) >= limit:
             break
+    return await _explain_and_store(conn, engine, chosen, origin=origin, lang=lang, taxonomy=taxonomy,
+                                    with_citizen=with_citizen)
+
+
+async def _explain_and_store(conn: asyncpg.Connection, engine: Engine, chosen: list[tuple[_Scored, str]], *,
+                             origin: str, lang: explain.Language, taxonomy: TaxonomySnapshot,
+                             with_citizen: bool) -> list[RankedItem]:
+    """The chosen pairs (with their states), in order, explained and stored (one suggestion per pair)."""
     labels = _labels(taxonomy, lang)
     facts = [_facts(engine, item) for item, _ in chosen]
     contributions = (engine.scorer.contributions(np.vstack([item.features for item, _ in chosen])) if chosen
@@ -398,7 +339,7 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
                                      f"'{citizen.target_group.value}', schemes {', '.join(sorted(allowed))})")
     postcodes = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max_km)
     if engine.index is not None:
-        await engine.index.refresh(conn)
+        await engine.index.refresh(conn, taxonomy)
     opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes, taxonomy)
     if engine.index is not None:
         employer_ids = engine.index.employers_without_openings(
@@ -407,6 +348,14 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
     else:
         employer_ids = await repository.employer_ids_without_openings(
             conn, postcodes, engine.today, schemes, near=(citizen.latitude, citizen.longitude), limit=EMPLOYER_K)
+    if engine.index is not None and not query.include_excluded:
+        chosen = await _rank_from_index(conn, engine, engine.index, citizen, opening_ids, employer_ids,
+                                        max_km=max_km, query=query, taxonomy=taxonomy)
+        items = await _explain_and_store(conn, engine, chosen, origin="citizen", lang=query.lang, taxonomy=taxonomy,
+                                         with_citizen=False)
+        return RankedList(items=items, warnings=warnings, scorer_version=engine.scorer.version,
+                          considered=len(opening_ids) + len(employer_ids), retrieval=retrieval,
+                          generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
     excluded_ids: list[uuid.UUID] = []
     excluded_employers: list[uuid.UUID] = []
     if query.include_excluded:
@@ -435,6 +384,52 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
                       generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
+async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: OpeningIndex, citizen: CitizenProfile,
+                           opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID], *, max_km: float,
+                           query: MatchQuery, taxonomy: TaxonomySnapshot) -> list[tuple[_Scored, str]]:
+    """The top `query.limit` pairs not yet decided, as `_rank` and `_rank_and_store` choose them from
+    placements read in full, but scored on the index's encoded placements and this request's counts: only
+    the chosen placements are read in full, and each must still pass every hard rule on its current row."""
+    counts = await repository.placement_counts(conn, opening_ids, employer_ids, engine.today, citizen.id)
+    encoded, keys = index.encode(citizen, opening_ids, employer_ids, counts)
+    every = np.arange(len(keys))
+    alone = np.zeros(len(keys), dtype=np.int64)
+    passes = vectorised.eligible(encoded, alone, every, engine.today, max_km=np.full(len(keys), max_km),
+                                 wanted=query.scheme)
+    kept = every[passes]
+    schemes = vectorised.choose_schemes(encoded, alone[passes], kept, query.scheme)
+    features = np.ascontiguousarray(vectorised.pair_features(encoded, alone[passes], kept, schemes, engine.today))
+    scores = engine.scorer.score(features) if len(features) else np.zeros(0)
+    order = sorted(range(len(kept)), key=lambda row: (-round(float(scores[row]), 9), str(keys[kept[row]][0]),
+                                                      str(keys[kept[row]][1] or "")))
+    decided = await repository.decided_pairs(conn, [citizen.id])
+    chosen: list[tuple[_Scored, str]] = []
+    upcoming = iter(order)
+    while len(chosen) < query.limit:
+        batch = []
+        for row in upcoming:
+            state = _open_state(decided, citizen.id, *keys[kept[row]])
+            if state is not None:
+                batch.append((row, state))
+                if len(batch) >= query.limit - len(chosen):
+                    break
+        if not batch:
+            break
+        wanted = [keys[kept[row]] for row, _ in batch]
+        placements = await _load_placements(conn, engine, taxonomy, [opening for _, opening in wanted if opening],
+                                            [employer for employer, opening in wanted if opening is None], citizen.id)
+        current = {(placement.employer_id, placement.opening_id): placement for placement in placements}
+        for (row, state), key in zip(batch, wanted, strict=True):
+            placement = current.get(key)
+            commute = float(features[row, FEATURE_INDEX["commute_km"]])
+            if placement is None or eligibility.exclusions(citizen, placement, commute_km=commute, max_km=max_km,
+                                                           wanted_scheme=query.scheme, today=engine.today):
+                continue  # changed since the index looked
+            chosen.append((_Scored(citizen, placement, vectorised.SCHEMES[schemes[row]], commute, features[row],
+                                   float(scores[row])), state))
+    return chosen
+
+
 async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile,
                              postcodes: list[str], schemes: list[str],
                              taxonomy: TaxonomySnapshot) -> tuple[list[uuid.UUID], str]:
@@ -450,7 +445,7 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
         found = engine.index.opening_candidates(
             postcodes, engine.today, schemes, vector=vector, occupation_uris=occupation_uris,
             isco_groups=isco_groups, skill_uris=skill_uris, occupation_isco=taxonomy.occupation_isco,
-            every_up_to=EXACT_LIMIT, exact_up_to=EXACT_SEARCH_LIMIT, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
+            every_up_to=EXACT_LIMIT, exact_up_to=None, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
     else:
         found = await repository.opening_candidates(
             conn, postcodes, engine.today, schemes, encoder_id=engine.encoder_id, vector=vector,
@@ -459,10 +454,17 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
     if found.eligible <= EXACT_LIMIT:
         return found.ids, "exact"
     ids = set(found.ids)
-    if vector is not None and engine.dims is not None and found.eligible > EXACT_SEARCH_LIMIT:
+    if vector is not None and engine.dims is not None and engine.index is None and found.eligible > EXACT_SEARCH_LIMIT:
         ids |= set(await repository.opening_ids_dense(conn, engine.dims, engine.encoder_id, vector, postcodes,
                                                       engine.today, schemes, DENSE_K))
     return sorted(ids, key=str), "approximate"
+
+
+def _index_vectors(index: OpeningIndex | None, row: asyncpg.Record, *,
+                   opening: bool) -> tuple[np.ndarray | None, np.ndarray | None] | None:
+    if index is None:
+        return None
+    return (index.opening_vector(row["opening_id"]) if opening else None, index.employer_vector(row["employer_id"]))
 
 
 async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
@@ -475,10 +477,12 @@ async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: T
     placements = []
     if opening_ids:
         rows = await repository.opening_rows(conn, opening_ids, engine.today, encoder_id, citizen_id)
-        placements += [_placement(row, taxonomy, opening=True, index=index) for row in rows]
+        placements += [placement_from_row(row, taxonomy, opening=True, vectors=_index_vectors(index, row, opening=True))
+                       for row in rows]
     if employer_ids:
         rows = await repository.employer_rows(conn, employer_ids, engine.today, encoder_id, citizen_id)
-        placements += [_placement(row, taxonomy, opening=False, index=index) for row in rows]
+        placements += [placement_from_row(row, taxonomy, opening=False,
+                                          vectors=_index_vectors(index, row, opening=False)) for row in rows]
     placements.sort(key=lambda placement: placement.key)
     return placements
 
@@ -505,7 +509,7 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
         return result
     taxonomy = await taxonomy_snapshot.current(conn)
     if engine.index is not None:
-        await engine.index.refresh(conn)
+        await engine.index.refresh(conn, taxonomy)
     placement = (await _load_placements(conn, engine, taxonomy, [opening_id], [], None))[0]
     schemes = [s.value for s in sorted(placement.schemes & {query.scheme} if query.scheme else placement.schemes)]
     if query.scheme is not None and query.scheme not in placement.schemes:

@@ -12,14 +12,17 @@ import asyncpg
 import numpy as np
 import pytest
 
+from core.cache import Cache
 from core.geography import great_circle_km
 from core.importing import ImportKind, import_file
+from core.vocab import Role, Scheme
 from demo.generator import DEFAULT_REFERENCE_DATE, generate
-from matching import repository
+from matching import repository, service
 from matching.index import OpeningIndex
+from scoring.service import active_scorer
 from taxonomy import snapshot as taxonomy_snapshot
 from tests.matching.conftest import FORKLIFT, WAREHOUSE_WORKER, World, warehouse_opening, warehouse_worker
-from users.schemas import OPERATOR
+from users.schemas import OPERATOR, Principal
 
 ENCODER = "test:index"
 DIMS = 8
@@ -30,6 +33,14 @@ HASH = "0" * 32
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("index-demo")
     generate(out, jobcentres=(101,), citizens=30, employers=120, seed=4, history_weeks=0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo world with weeks of decisions and placements: track records, and slots taken."""
+    out = tmp_path_factory.mktemp("index-history")
+    generate(out, jobcentres=(101,), citizens=40, employers=120, seed=5, history_weeks=10)
     return out
 
 
@@ -98,6 +109,71 @@ async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, 
                                                     limit=5) == employers_sql
             compared["employers"] += bool(employers_sql)
     assert min(compared.values()) >= 10, compared  # every path was exercised with something found
+
+
+async def _encode_everything(conn: asyncpg.Connection, seed: int) -> None:
+    """Random vectors for most openings, employers and citizens (some have none)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for kind, table in (("opening", "openings"), ("employer", "employers"), ("citizen", "citizens")):
+        ids = [row["id"] for row in await conn.fetch(f"SELECT id FROM {table} ORDER BY id")]
+        rows += [(kind, entity_id, ENCODER, HASH, (vector / np.linalg.norm(vector)).astype(np.float32))
+                 for number, entity_id in enumerate(ids) if number % 9
+                 for vector in [rng.normal(size=DIMS)]]
+    await conn.executemany(
+        """INSERT INTO text_vectors (entity_kind, entity_id, encoder_id, content_hash, embedding)
+           VALUES ($1, $2, $3, $4, $5::vector)""", rows)
+
+
+async def test_rankings_through_the_index_equal_rankings_from_rows(pool: asyncpg.Pool, history_dir: Path) -> None:
+    """The service scores the index's encoded placements with this request's counts and reads only the
+    chosen ones in full; without an index every candidate is read in full. Both give the same suggestions,
+    scores, texts and features, for every demo citizen and several queries, and after decisions."""
+    for kind in ImportKind:
+        report = await import_file(pool, kind, history_dir / f"{kind.value}.jsonl", OPERATOR)
+        assert not report.rejected
+    consultant = Principal(user_id=uuid.UUID(int=1), role=Role.CONSULTANT, name="test", jobcentre_code=101)
+    queries = [service.MatchQuery(), service.MatchQuery(limit=3, lang="en"), service.MatchQuery(max_km=8),
+               service.MatchQuery(scheme=Scheme.INTERNSHIP)]
+    async with pool.acquire() as conn:
+        await _encode_everything(conn, seed=3)
+        # Past placements (track records) and current ones (slots taken), at openings and employers.
+        await conn.execute(
+            """INSERT INTO placements (citizen_id, jobcentre_code, employer_id, opening_id, scheme, start_date,
+                                       end_date, outcome)
+               SELECT c.id, c.jobcentre_code, o.employer_id, CASE WHEN n % 3 = 0 THEN NULL ELSE o.id END,
+                      'internship', $1::date - 60, CASE WHEN n % 4 = 0 THEN NULL ELSE $1::date - 10 END,
+                      CASE WHEN n % 4 = 0 THEN NULL WHEN n % 4 = 1 THEN 'completed' ELSE 'dropped_out' END
+               FROM (SELECT id, employer_id, row_number() OVER (ORDER BY id) AS n FROM openings) o
+               JOIN LATERAL (SELECT id, jobcentre_code FROM citizens ORDER BY id OFFSET o.n % 40 LIMIT 1) c ON true
+               WHERE o.n % 2 = 0""", DEFAULT_REFERENCE_DATE)
+        scorer = await active_scorer(conn)
+        engines = [service.Engine(encoder_id=ENCODER, dims=DIMS, scorer=scorer, cache=Cache(None, ""),
+                                  today=DEFAULT_REFERENCE_DATE, index=index)
+                   for index in (OpeningIndex(ENCODER, DIMS), None)]
+        citizens = await conn.fetch("SELECT id, schemes FROM citizens WHERE active ORDER BY id")
+        compared = 0
+        for decisions in (False, True):
+            if decisions:  # the consultant declined or took up some: those are never shown again
+                await conn.execute("""UPDATE suggestions SET state = 'declined', reason_code = 'other',
+                                             decided_at = now() WHERE hashtext(id::text) % 7 = 0""")
+                await conn.execute("""UPDATE suggestions SET state = 'contacted'
+                                      WHERE state = 'proposed' AND hashtext(id::text) % 5 = 0""")
+            for citizen in citizens:
+                for query in queries:
+                    if query.scheme is not None and query.scheme.value not in citizen["schemes"]:
+                        continue
+                    results, stored = [], []
+                    for engine in engines:  # both store the same suggestions: compare what each stored
+                        result = await service.suggestions_for_citizen(conn, consultant, citizen["id"], query, engine)
+                        results.append(result.model_dump(exclude={"generated_at"}))
+                        stored.append(await conn.fetch(
+                            "SELECT id, features, input_hash FROM suggestions WHERE id = ANY($1) ORDER BY id",
+                            [item.suggestion_id for item in result.items]))
+                    assert results[0] == results[1]
+                    assert stored[0] == stored[1]
+                    compared += bool(results[1]["items"])
+    assert compared >= 100
 
 
 async def _candidates(conn: asyncpg.Connection, index: OpeningIndex, today: dt.date) -> list[str]:
@@ -176,8 +252,16 @@ async def test_rankings_through_the_index_use_current_counts_and_facts(world: Wo
         items = (await world.ranked(second))["items"]
         return [warning["code"] for warning in items[0]["warnings"]]
 
+    async def needs_met() -> float:
+        async with pool.acquire() as conn:
+            features = await conn.fetchval("SELECT features FROM suggestions WHERE citizen_id = $1 AND opening_id = $2",
+                                           uuid.UUID(second["id"]), uuid.UUID(opening["id"]))
+        return float(features["needs_met_share"])
+
     assert "needs_unmet" in await warnings()
+    assert await needs_met() == 0.0
     response = await client.patch(f"/v1/employers/{employer['id']}", headers=world.consultant.headers,
                                   json={"offers": {"mentor": True, "physical_demands": "medium"}})
     assert response.status_code == 200, response.text
     assert "needs_unmet" not in await warnings()
+    assert await needs_met() == 1.0  # the opening's encoding carries its employer's offers: re-encoded
