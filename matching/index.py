@@ -216,12 +216,14 @@ class OpeningIndex:
     # -----------------------------------------------------------------------------------------------
     # Keeping current
 
-    async def refresh(self, conn: asyncpg.Connection, taxonomy: TaxonomySnapshot | None = None) -> None:
+    async def refresh(self, conn: asyncpg.Connection, taxonomy: TaxonomySnapshot | None = None,
+                      generations: Mapping[str, int] | None = None) -> None:
         """Read what changed since the last look (everything the first time, after a delete, or for a new
-        taxonomy version); `taxonomy`: the current snapshot, when the caller has it."""
+        taxonomy version). `taxonomy` and `generations` (`repository.generations`), when the caller has
+        read them: the index then catches up to those generations."""
         async with self._lock:
-            rows = await conn.fetch("SELECT scope, generation FROM cache_generations WHERE scope = ANY($1)", _SCOPES)
-            generations = {row["scope"]: row["generation"] for row in rows}
+            every = generations or await repository.generations(conn)
+            generations = {scope: every[scope] for scope in _SCOPES}
             taxonomy = taxonomy or await taxonomy_snapshot.current(conn)
             if generations == self._seen and taxonomy.version == self._taxonomy_version:
                 return
@@ -291,7 +293,8 @@ class OpeningIndex:
                counts: Sequence[asyncpg.Record]) -> tuple[EncodedProfiles, list[tuple[uuid.UUID, uuid.UUID | None]]]:
         """The citizen and the placements (openings, then employers without one, as given) encoded as
         `vectorised.encode_profiles` encodes their profiles, with the counts read for this request
-        (`repository.placement_counts`); and each placement's (employer id, opening id or None)."""
+        (`repository.placement_counts`, in the same order); and each placement's (employer id, opening id
+        or None)."""
         openings, employers = self.openings, self.employers
         at_opening = np.array([openings.position[entity_id] for entity_id in opening_ids], dtype=np.int64)
         at_employer = np.array([employers.position[entity_id] for entity_id in employer_ids], dtype=np.int64)
@@ -303,17 +306,11 @@ class OpeningIndex:
         for name in openings.columns.keys() & employers.columns.keys():
             if name in _PLACEMENT_COLUMNS:
                 columns[name] = _stack(openings[name][at_opening], employers[name][at_employer])
-        found = {(row["employer_id"], row["opening_id"]): row for row in counts}
-        per_placement = [found[key] for key in keys]
-        free_slots = np.array([row["free_slots"] for row in per_placement], dtype=np.int64)
-        past = np.array([row["past_placements"] for row in per_placement], dtype=np.int64)
-        columns.update(
-            free_slots=free_slots,
-            track_record=vectorised.track_record(past, np.array([row["past_successes"] for row in per_placement],
-                                                                dtype=np.int64)),
-            experience=vectorised.experience(past),
-            load=vectorised.employer_load(np.array([row["others_open_suggestions"] for row in per_placement],
-                                                   dtype=np.int64), free_slots))
+        if len(counts) != len(keys):
+            raise ValueError(f"counts for {len(counts)} placements, not {len(keys)}")
+        free_slots, others_open, past, successes = np.array(counts, dtype=np.int64).reshape(len(keys), 4).T
+        columns.update(free_slots=free_slots, track_record=vectorised.track_record(past, successes),
+                       experience=vectorised.experience(past), load=vectorised.employer_load(others_open, free_slots))
         if self.dims is not None:
             text = np.concatenate([openings["vector"][at_opening], employers["vector"][at_employer]])
             text_norm = np.concatenate([openings["norm"][at_opening], employers["norm"][at_employer]])

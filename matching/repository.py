@@ -328,13 +328,20 @@ async def placement_counts(conn: asyncpg.Connection, opening_ids: Sequence[uuid.
                            exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
     """Only the counts of `opening_rows` / `employer_rows` (free slots, other citizens' open suggestions,
     the employer's track record): what changes with every suggestion and placement, for placements whose
-    other facts the caller holds. One row per placement, with its opening id (null for an employer)."""
+    other facts the caller holds. One row per placement, the openings' then the employers', in the order
+    given; one that no longer exists has no free slots."""
+    counts = "free_slots, others_open_suggestions, past_placements, past_successes"
     rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT o.id AS opening_id, o.employer_id, {_OPENING_COUNTS}
-            FROM openings o {_opening_count_joins("$3")} WHERE o.id = ANY($1::uuid[])
-            UNION ALL
-            SELECT NULL, e.id, {_EMPLOYER_COUNTS}
-            FROM employers e {_employer_count_joins("$3")} WHERE e.id = ANY($4::uuid[])""",
+        f"""SELECT {counts} FROM (
+                SELECT 1 AS part, given.n, coalesce(o.slots - coalesce(active.n, 0), 0) AS free_slots,
+                       coalesce(open.n, 0) AS others_open_suggestions, {_TRACK}
+                FROM unnest($1::uuid[]) WITH ORDINALITY AS given(id, n) LEFT JOIN openings o ON o.id = given.id
+                {_opening_count_joins("$3")}
+                UNION ALL
+                SELECT 2, given.n, coalesce(e.capacity - coalesce(active.n, 0), 0), coalesce(open.n, 0), {_TRACK}
+                FROM unnest($4::uuid[]) WITH ORDINALITY AS given(id, n) LEFT JOIN employers e ON e.id = given.id
+                {_employer_count_joins("$3")}) counted
+            ORDER BY part, n""",
         list(opening_ids), today, exclude_citizen, list(employer_ids))
     return rows
 
@@ -436,9 +443,13 @@ async def suggestion_events(conn: asyncpg.Connection, suggestion_id: uuid.UUID) 
     return rows
 
 
-async def data_version(conn: asyncpg.Connection) -> str:
-    """The generations of everything a ranking reads (see cache_generations in migration 0003): any write
-    to openings, employers, placements, citizens, vectors, decisions or the taxonomy changes it."""
-    version: str = await conn.fetchval(
-        "SELECT string_agg(scope || ':' || generation, ',' ORDER BY scope) FROM cache_generations")
-    return version
+async def generations(conn: asyncpg.Connection) -> dict[str, int]:
+    """The generation of every scope (see cache_generations in migrations 0003 and 0010): any write to
+    openings, employers, placements, citizens, vectors, decisions or the taxonomy moves one."""
+    rows = await conn.fetch("SELECT scope, generation FROM cache_generations")
+    return {row["scope"]: row["generation"] for row in rows}
+
+
+def data_version(generations: dict[str, int]) -> str:
+    """The generations as one string, for cache keys."""
+    return ",".join(f"{scope}:{generation}" for scope, generation in sorted(generations.items()))

@@ -300,15 +300,16 @@ async def suggestions_for_citizen(conn: asyncpg.Connection, principal: Principal
         raise Conflict("the citizen is inactive; reactivate them (PATCH active=true) to get suggestions")
     await audit.record(conn, principal, "suggest", [citizen_id], jobcentre_code=jobcentre_code,
                        detail={"scheme": query.scheme, "limit": query.limit})
-    data_version = await repository.data_version(conn)
-    key = _cache_key("citizen", citizen_id, data_version, engine, query, [row["updated_at"].isoformat()])
+    generations = await repository.generations(conn)
+    key = _cache_key("citizen", citizen_id, repository.data_version(generations), engine, query,
+                     [row["updated_at"].isoformat()])
     cached = await engine.cache.get(key)
     if cached is not None:
         return RankedList.model_validate(cached)
 
     taxonomy = await taxonomy_snapshot.current(conn)
     citizen = citizen_profile(row, taxonomy)
-    result = await _suggest(conn, engine, citizen, query, taxonomy)
+    result = await _suggest(conn, engine, citizen, query, taxonomy, generations)
     await engine.cache.set(key, result.model_dump(mode="json"))
     return result
 
@@ -329,7 +330,7 @@ def _request_warnings(citizen: CitizenProfile, lang: explain.Language) -> list[C
 
 
 async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile, query: MatchQuery,
-                   taxonomy: TaxonomySnapshot) -> RankedList:
+                   taxonomy: TaxonomySnapshot, generations: dict[str, int]) -> RankedList:
     allowed = citizen.schemes & SCHEMES_BY_TARGET_GROUP[citizen.target_group]
     schemes = [scheme.value for scheme in sorted(allowed & {query.scheme} if query.scheme else allowed)]
     max_km = float(min(citizen.max_commute_km, query.max_km or citizen.max_commute_km))
@@ -339,7 +340,7 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
                                      f"'{citizen.target_group.value}', schemes {', '.join(sorted(allowed))})")
     postcodes = await _postcodes_within(conn, citizen.latitude, citizen.longitude, max_km)
     if engine.index is not None:
-        await engine.index.refresh(conn, taxonomy)
+        await engine.index.refresh(conn, taxonomy, generations)
     opening_ids, retrieval = await _retrieve_openings(conn, engine, citizen, postcodes, schemes, taxonomy)
     if engine.index is not None:
         employer_ids = engine.index.employers_without_openings(
@@ -499,8 +500,8 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
     opening = await repository.opening_for_candidates(conn, opening_id)
     if opening is None:
         raise NotFound(f"no opening {opening_id}")
-    data_version = await repository.data_version(conn)
-    key = _cache_key("opening", opening_id, data_version, engine, query, [jobcentre_code])
+    generations = await repository.generations(conn)
+    key = _cache_key("opening", opening_id, repository.data_version(generations), engine, query, [jobcentre_code])
     cached = await engine.cache.get(key)
     if cached is not None:
         result = RankedList.model_validate(cached)
@@ -509,7 +510,7 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
         return result
     taxonomy = await taxonomy_snapshot.current(conn)
     if engine.index is not None:
-        await engine.index.refresh(conn, taxonomy)
+        await engine.index.refresh(conn, taxonomy, generations)
     placement = (await _load_placements(conn, engine, taxonomy, [opening_id], [], None))[0]
     schemes = [s.value for s in sorted(placement.schemes & {query.scheme} if query.scheme else placement.schemes)]
     if query.scheme is not None and query.scheme not in placement.schemes:
