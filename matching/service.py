@@ -109,7 +109,8 @@ def _jobcentre_of(principal: Principal) -> int:
 # Geography
 
 _postcodes: dict[str, tuple[float, float]] = {}
-_postcode_arrays: list[Any] = []  # [codes in order, latitudes, longitudes] of _postcodes
+# (codes in order, latitudes, longitudes) of _postcodes, once built
+_postcode_arrays: list[tuple[list[str], np.ndarray, np.ndarray]] = []
 
 
 async def _postcode_points(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
@@ -125,9 +126,10 @@ async def _postcodes_within(conn: asyncpg.Connection, latitude: float, longitude
     `vectorised.great_circle_km`)."""
     if not _postcode_arrays:
         points = sorted((await _postcode_points(conn)).items())
-        _postcode_arrays.extend([[code for code, _ in points], np.array([lat for _, (lat, _) in points]),
-                                 np.array([lon for _, (_, lon) in points])])
-    codes, latitudes, longitudes = _postcode_arrays
+        # Requests that found it missing side by side each build it; the last one stays.
+        _postcode_arrays[:] = [([code for code, _ in points], np.array([lat for _, (lat, _) in points]),
+                                np.array([lon for _, (_, lon) in points]))]
+    codes, latitudes, longitudes = _postcode_arrays[0]
     distances = vectorised.great_circle_km(latitudes, longitudes, np.full(len(codes), latitude),
                                            np.full(len(codes), longitude))
     return [codes[at] for at in np.flatnonzero(distances <= km)]

@@ -2,6 +2,7 @@
 keeps up with writes: new, changed, paused and re-encoded placements, deletes, and writers that commit
 after it looked."""
 
+import asyncio
 import datetime as dt
 import random
 import uuid
@@ -265,3 +266,16 @@ async def test_rankings_through_the_index_use_current_counts_and_facts(world: Wo
     assert response.status_code == 200, response.text
     assert "needs_unmet" not in await warnings()
     assert await needs_met() == 1.0  # the opening's encoding carries its employer's offers: re-encoded
+
+
+async def test_requests_side_by_side_on_a_fresh_process_find_the_same_postcodes(pool: asyncpg.Pool) -> None:
+    """The postcode table is built by the first requests of a process; several at once must not mix."""
+    service._postcode_arrays.clear()
+    service._postcodes.clear()
+
+    async with pool.acquire() as first, pool.acquire() as second:
+        found = await asyncio.gather(*(service._postcodes_within(conn, 55.6761, 12.5683, 15.0)
+                                       for conn in (first, second)))
+        expected = await _postcodes_within(first, 55.6761, 12.5683, 15.0)
+    assert expected
+    assert all(postcodes == expected for postcodes in found)
