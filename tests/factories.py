@@ -1,8 +1,16 @@
 """Readable defaults for request bodies; tests override only what they are about."""
 
+import uuid
 from typing import Any
 
 VALID_CVRS = ("10150817", "24256790", "25313763", "12345674", "30060946", "29403473")
+
+
+def unique_ref(prefix: str) -> str:
+    """A reference no other test uses. Its random part is split so that it can never hold ten digits in
+    a row, which the schemas would refuse as shaped like a CPR number."""
+    token = uuid.uuid4().hex
+    return f"{prefix}-{token[:5]}-{token[5:10]}"
 
 
 def employer_body(**overrides: Any) -> dict[str, Any]:

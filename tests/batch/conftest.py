@@ -14,7 +14,7 @@ from batch.service import Step
 from core.config import Settings
 from core.vocab import Role
 from tests.conftest import Actor
-from tests.factories import VALID_CVRS, citizen_body, employer_body
+from tests.factories import VALID_CVRS, citizen_body, employer_body, unique_ref
 from tests.matching.conftest import warehouse_opening, warehouse_worker
 
 JOBCENTRE = 101
@@ -37,7 +37,7 @@ class Jobcentre:
     async def employer(self, **overrides: Any) -> dict[str, Any]:
         cvr = VALID_CVRS[self._cvr % len(VALID_CVRS)]
         self._cvr += 1
-        body = employer_body(cvr=cvr, external_ref=f"emp-{uuid.uuid4().hex[:10]}", **overrides)
+        body = employer_body(cvr=cvr, external_ref=unique_ref("emp"), **overrides)
         response = await self.client.post("/v1/employers", headers=self.consultants[0].headers, json=body)
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()

@@ -1,6 +1,5 @@
 """A small world to match in: a consultant, employers with openings, citizens; built over the API."""
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ import redis.asyncio as aioredis
 from core.config import Settings
 from core.vocab import Role
 from tests.conftest import Actor
-from tests.factories import VALID_CVRS, citizen_body, employer_body, opening_body
+from tests.factories import VALID_CVRS, citizen_body, employer_body, opening_body, unique_ref
 
 WAREHOUSE_WORKER = "http://data.europa.eu/esco/occupation/bea705fe-06ac-4147-b8e0-6e8ac1208d8f"
 BAKER = "http://data.europa.eu/esco/occupation/1aadb308-432a-4d01-b54b-b4f7f76dd419"
@@ -27,7 +26,7 @@ class World:
     async def employer(self, **overrides: Any) -> dict[str, Any]:
         cvr = VALID_CVRS[self._cvr % len(VALID_CVRS)]
         self._cvr += 1
-        body = employer_body(cvr=cvr, external_ref=f"emp-{uuid.uuid4().hex[:10]}", **overrides)
+        body = employer_body(cvr=cvr, external_ref=unique_ref("emp"), **overrides)
         response = await self.client.post("/v1/employers", headers=self.consultant.headers, json=body)
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()
@@ -41,7 +40,7 @@ class World:
         return result
 
     async def citizen(self, **overrides: Any) -> dict[str, Any]:
-        body = citizen_body(reference=f"T-{uuid.uuid4().hex[:10]}", **overrides)
+        body = citizen_body(reference=unique_ref("T"), **overrides)
         response = await self.client.post("/v1/citizens", headers=self.consultant.headers, json=body)
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()
