@@ -53,19 +53,25 @@ _EMPLOYERS = f"""
            v.embedding
     FROM {repository.EMPLOYERS_WITH_GROUPS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'employer' AND v.entity_id = e.id AND v.encoder_id = $1"""
-# Rows stamped after generation $2, whose vector (encoder $1) was stamped after $3, or whose encoding
-# reads a row stamped after $2: an opening its employer's, an employer its openings'.
-_CHANGED_OPENINGS = _OPENINGS + """
-    WHERE o.id IN (SELECT id FROM openings WHERE generation > $2
-                   UNION SELECT entity_id FROM text_vectors
-                         WHERE generation > $3 AND entity_kind = 'opening' AND encoder_id = $1
-                   UNION SELECT id FROM openings
-                         WHERE employer_id IN (SELECT id FROM employers WHERE generation > $2))"""
-_CHANGED_EMPLOYERS = _EMPLOYERS + """
-    WHERE e.id IN (SELECT id FROM employers WHERE generation > $2
-                   UNION SELECT entity_id FROM text_vectors
-                         WHERE generation > $3 AND entity_kind = 'employer' AND encoder_id = $1
-                   UNION SELECT employer_id FROM openings WHERE generation > $2)"""
+
+
+def _changed(alias: str, table: str, kind: str, related: str) -> str:
+    """Only rows stamped after generation $2, whose vector (encoder $1) was stamped after $3, or whose
+    encoding reads a row stamped after $2 (`related`: the ids of those)."""
+    return f"""
+    WHERE {alias}.id IN (SELECT id FROM {table} WHERE generation > $2
+                         UNION SELECT entity_id FROM text_vectors
+                               WHERE generation > $3 AND entity_kind = '{kind}' AND encoder_id = $1
+                         UNION {related})"""
+
+
+# An opening carries its employer's offers and industry; an employer the ISCO groups of its openings.
+_CHANGED_OPENINGS = _OPENINGS + _changed(
+    "o", "openings", "opening",
+    "SELECT id FROM openings WHERE employer_id IN (SELECT id FROM employers WHERE generation > $2)")
+_CHANGED_EMPLOYERS = _EMPLOYERS + _changed("e", "employers", "employer",
+                                           "SELECT employer_id FROM openings WHERE generation > $2")
+
 # The columns of an encoded placement that change with every suggestion and placement, or come from
 # the vectors: set per request, never stored.
 _PER_REQUEST = frozenset({"free_slots", "track_record", "experience", "load", "text_vectors", "text_has_vector",
