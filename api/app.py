@@ -17,7 +17,7 @@ from core.queue import configure_broker
 from embeddings import repository as embeddings_repository
 from employers.endpoints import router as employers_router
 from matching.endpoints import router as matching_router
-from matching.index import OpeningIndexes
+from matching.index import MatchingIndexes
 from placements.endpoints import router as placements_router
 from taxonomy import snapshot as taxonomy_snapshot
 from taxonomy.encoders import encoder_id
@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Brobygger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.vector_dims = {}
-    app.state.opening_indexes = OpeningIndexes()
+    app.state.opening_indexes = MatchingIndexes()
     app.state.normaliser = NormaliserProvider(
         encoder_name=settings.encoder if settings.taxonomy_dense else None,
         cache_dir=settings.data_dir / "cache" / "normaliser")

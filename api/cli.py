@@ -60,7 +60,7 @@ def serve(
     with_worker: Annotated[bool, typer.Option(help="Also run one background worker (development).")] = False,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="API processes (default BROBYGGER_API_WORKERS, 1): about one per core; each holds "
-                            "its own index of openings (~200 MB at 100,000 openings).")] = None,
+                            "its own index of openings, employers and citizens (~300 MB at 100,000 openings).")] = None,
 ) -> None:
     """Run the API (embedded PostgreSQL and Redis unless URLs are configured)."""
     import uvicorn

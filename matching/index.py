@@ -1,23 +1,24 @@
-"""An in-process index of openings and employers: what retrieval reads about every opening (and every
-employer), and each one encoded as a placement for `matching.vectorised`, held in NumPy columns by each
-service process. Finding a citizen's candidates then costs a few milliseconds of array work instead of a
-PostgreSQL statement that reads every eligible opening's vector (~4 µs a row, ~45 ms a suggestion), and
-scoring them needs no rows: only the counts that change with every suggestion and placement (free slots,
-other citizens' open suggestions, the employer's track record) are read per request
-(`repository.placement_counts`). The engine reads the full rows of the few placements it returns and
-applies every hard rule to those again, so a paused, full or expired opening is never suggested from an
-index that is behind.
+"""An in-process index of openings, employers and citizens: what retrieval reads about every one of them,
+each opening and employer encoded as a placement and each citizen as a citizen for `matching.vectorised`,
+held in NumPy columns by each service process. Finding a citizen's candidates (or an opening's) then costs a
+few milliseconds of array work instead of PostgreSQL statements that read every eligible row's vector
+(~4 µs a row, ~45 ms a suggestion), and scoring them needs no rows: for suggestions only the counts that
+change with every suggestion and placement (free slots, other citizens' open suggestions, the employer's
+track record) are read per request (`repository.placement_counts`); for candidates the one opening is read
+in full. The engine reads the full rows of the few pairs it returns and applies every hard rule to those
+again, so a paused, full or expired opening, or an inactive or erased citizen, is never shown from an index
+that is behind.
 
 It catches up before every use by reading the rows changed since it last looked: each write stamps the
-rows it touches with its scope's new generation, in commit order (migration 0010). An employer's change
-re-encodes its openings (they carry its offers and industry), an opening's change its employer (the ISCO
-groups of its openings). Deletes of openings, employers or their vectors, which leave nothing to read, and
-a new taxonomy version (labels and ISCO groups of the keys) make it rebuild. Selection is the same as the
-SQL statement `repository.opening_candidates` and rankings the same as from rows
-(`tests/matching/test_index.py` compares both); the text vectors are unit-normalised float32, ~1.5 KB an
-opening, and the encoded columns ~0.5 KB (~200 MB at 100,000 openings and 30,000 employers).
+rows it touches with its scope's new generation, in commit order (migrations 0010 and 0011). An employer's
+change re-encodes its openings (they carry its offers and industry), an opening's change its employer (the
+ISCO groups of its openings). Deletes of openings, employers or their vectors, which leave nothing to read,
+and a new taxonomy version (labels and ISCO groups of the keys) make it rebuild; erased citizens and
+deleted citizen vectors are looked up and dropped. Selection is the same as the SQL statements
+(`repository.opening_candidates`, `citizen_ids_within_reach` and the rest) and rankings the same as from
+rows (`tests/matching/test_index.py` compares both); the text vectors are unit-normalised float32, ~1.5 KB
+a row, and the encoded columns ~0.5 KB (~300 MB at 100,000 openings, 30,000 employers and 50,000 citizens).
 """
-
 import asyncio
 import dataclasses
 import datetime as dt
@@ -30,14 +31,14 @@ import numpy as np
 
 from core.vocab import Scheme
 from matching import repository, vectorised
-from matching.profiles import CitizenProfile
-from matching.repository import OpeningCandidates
-from matching.rows import placement_from_row
+from matching.profiles import CitizenProfile, Placement
+from matching.repository import Candidates
+from matching.rows import citizen_profile, placement_from_row, retrieval_occupations
 from matching.vectorised import NEVER, SCHEME_CODE, EncodedProfiles, great_circle_km
 from taxonomy import snapshot as taxonomy_snapshot
 from taxonomy.snapshot import TaxonomySnapshot
 
-_SCOPES = ["placements", "vectors", "removals"]
+_SCOPES = ["placements", "vectors", "removals", "citizens", "citizen_removals"]
 _NO_DATE = dt.date.max.toordinal()
 _ORDINARY = 1 << SCHEME_CODE[Scheme.ORDINARY]
 
@@ -55,14 +56,17 @@ _EMPLOYERS = f"""
     LEFT JOIN text_vectors v ON v.entity_kind = 'employer' AND v.entity_id = e.id AND v.encoder_id = $1"""
 
 
-def _changed(alias: str, table: str, kind: str, related: str) -> str:
+_CITIZENS = f"SELECT {repository.CITIZEN_FACTS} FROM {repository.CITIZENS_WITH_VECTORS.format(encoder='$1')}"
+
+
+def _changed(alias: str, table: str, kind: str, related: str | None = None) -> str:
     """Only rows stamped after generation $2, whose vector (encoder $1) was stamped after $3, or whose
     encoding reads a row stamped after $2 (`related`: the ids of those)."""
     return f"""
     WHERE {alias}.id IN (SELECT id FROM {table} WHERE generation > $2
                          UNION SELECT entity_id FROM text_vectors
                                WHERE generation > $3 AND entity_kind = '{kind}' AND encoder_id = $1
-                         UNION {related})"""
+                         {"" if related is None else f"UNION {related}"})"""
 
 
 # An opening carries its employer's offers and industry; an employer the ISCO groups of its openings.
@@ -71,16 +75,20 @@ _CHANGED_OPENINGS = _OPENINGS + _changed(
     "SELECT id FROM openings WHERE employer_id IN (SELECT id FROM employers WHERE generation > $2)")
 _CHANGED_EMPLOYERS = _EMPLOYERS + _changed("e", "employers", "employer",
                                            "SELECT employer_id FROM openings WHERE generation > $2")
+_CHANGED_CITIZENS = _CITIZENS + _changed("c", "citizens", "citizen")
+_GONE_CITIZENS = """SELECT i.id, c.id IS NULL AS gone, v.entity_id IS NULL AS without_vector
+    FROM unnest($2::uuid[]) AS i(id) LEFT JOIN citizens c ON c.id = i.id
+    LEFT JOIN text_vectors v ON v.entity_kind = 'citizen' AND v.entity_id = i.id AND v.encoder_id = $1"""
 
 # The columns of an encoded placement that change with every suggestion and placement, or come from
 # the vectors: set per request, never stored.
 _PER_REQUEST = frozenset({"free_slots", "track_record", "experience", "load", "text_vectors", "text_has_vector",
-                          "employer_vectors", "employer_has_vector"})
+                          "employer_vectors", "employer_has_vector", "citizen_vectors", "citizen_has_vector"})
 _FLOAT32_SLACK = 1e-5  # float32 cosine error bound (~1e-6 at 384 dimensions) with room to spare
 
 
 
-_PLACEMENT_COLUMNS = frozenset(field.name for field in dataclasses.fields(EncodedProfiles)) - _PER_REQUEST
+_HELD_COLUMNS = frozenset(field.name for field in dataclasses.fields(EncodedProfiles)) - _PER_REQUEST
 
 
 def _stack(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -159,8 +167,9 @@ def _ordinal(day: dt.date | None) -> int:
     return _NO_DATE if day is None else day.toordinal()
 
 
-class OpeningIndex:
-    """The retrieval facts of every opening and employer, with the openings' text vectors of one encoder."""
+class MatchingIndex:
+    """The retrieval facts and encodings of every opening, employer and citizen, with their text vectors of
+    one encoder."""
 
     def __init__(self, encoder_id: str, dims: int | None) -> None:
         self.encoder_id = encoder_id
@@ -185,6 +194,13 @@ class OpeningIndex:
             "key": (np.dtype("S16"), (), b""), "postcode": (np.dtype(np.int32), (), -1),
             "schemes": (np.dtype(np.uint8), (), 0), "paused": (np.dtype(bool), (), False),
             "paused_until": (np.dtype(np.int32), (), _NO_DATE), **self._vector_columns()})
+        # Citizens: what retrieval reads (as `repository.citizen_ids_within_reach` and
+        # `citizen_ids_by_occupation`), and each one encoded as `vectorised.encode_citizens` would.
+        self.citizens = _Table({
+            "key": (np.dtype("S16"), (), b""), "jobcentre": (np.dtype(np.int32), (), -1),
+            "active": (np.dtype(bool), (), False), "postcode": (np.dtype(np.int32), (), -1),
+            "schemes": (np.dtype(np.uint8), (), 0), "occupations": (np.dtype(np.int32), (4,), -1),
+            **self._vector_columns()})
 
     def _vector_columns(self) -> dict[str, tuple[np.dtype, tuple[int, ...], object]]:
         return {"norm": (np.dtype(np.float32), (), 0.0),
@@ -237,16 +253,25 @@ class OpeningIndex:
                     or taxonomy.version != self._taxonomy_version):
                 self._reset()
                 self._seen = None
-            since = self._seen or {"placements": -1, "vectors": -1}
             if self._seen is None:
                 employers = await conn.fetch(_EMPLOYERS, self.encoder_id)
                 openings = await conn.fetch(_OPENINGS, self.encoder_id)
+                citizens = await conn.fetch(_CITIZENS, self.encoder_id)
             else:
-                changed = (self.encoder_id, since["placements"], since["vectors"])
-                employers = await conn.fetch(_CHANGED_EMPLOYERS, *changed)
-                openings = await conn.fetch(_CHANGED_OPENINGS, *changed)
+                since = self._seen
+                moved = {scope for scope in _SCOPES if generations[scope] != since[scope]}
+                employers, openings, citizens = [], [], []
+                if moved & {"placements", "vectors"}:
+                    changed = (self.encoder_id, since["placements"], since["vectors"])
+                    employers = await conn.fetch(_CHANGED_EMPLOYERS, *changed)
+                    openings = await conn.fetch(_CHANGED_OPENINGS, *changed)
+                if "citizen_removals" in moved:
+                    await self._forget_citizens(conn)
+                if moved & {"citizens", "vectors"}:
+                    citizens = await conn.fetch(_CHANGED_CITIZENS, self.encoder_id, since["citizens"], since["vectors"])
             self._apply_employers(employers, taxonomy)
             self._apply_openings(openings, taxonomy)
+            self._apply_citizens(citizens, taxonomy)
             self._seen = generations
             self._taxonomy_version = taxonomy.version
 
@@ -292,6 +317,50 @@ class OpeningIndex:
             self._put_vector(table, at, row["embedding"])
         self._encode(table, positions, rows, taxonomy, opening=True)
 
+    def _apply_citizens(self, rows: Sequence[asyncpg.Record], taxonomy: TaxonomySnapshot) -> None:
+        """Store the citizens' retrieval facts and their encoding; the keys they hold join the vocabulary,
+        so that a key a placement gains later is one the citizens' encodings already name."""
+        if not rows:
+            return
+        table = self.citizens
+        profiles = [citizen_profile(row, taxonomy) for row in rows]
+        for profile in profiles:
+            for text in vectorised.citizen_keys(profile):
+                self._vocabulary.setdefault(text, len(self._vocabulary))
+        positions = np.zeros(len(rows), dtype=np.int64)
+        for number, row in enumerate(rows):
+            at = positions[number] = table.row(row["id"])
+            columns = table.columns
+            columns["jobcentre"][at] = row["jobcentre_code"]
+            columns["active"][at] = row["active"]
+            columns["postcode"][at] = self._code("postcode", row["postcode"])
+            columns["schemes"][at] = _scheme_mask(row["schemes"])
+            occupations = [self._code("occupation", uri) for uri in retrieval_occupations(row)]
+            table.widen("occupations", len(occupations))
+            columns = table.columns
+            columns["occupations"][at] = -1
+            columns["occupations"][at, :len(occupations)] = occupations
+            self._put_vector(table, at, row["embedding"])
+        encoded = vectorised.encode_citizens(profiles, self._vocabulary)
+        owner, key_ids = encoded.pop("citizen_key_owner"), encoded.pop("citizen_key_ids")
+        starts = np.searchsorted(owner, np.arange(len(rows)))
+        held = np.zeros((len(rows), max(1, int(np.bincount(owner, minlength=1).max()))), dtype=np.int32)
+        held[owner, np.arange(len(owner)) - starts[owner]] = key_ids  # padded with NEVER
+        table.assign(positions, {**{name: value for name, value in encoded.items() if name not in _PER_REQUEST},
+                                 "citizen_keys": held})
+
+    async def _forget_citizens(self, conn: asyncpg.Connection) -> None:
+        """Citizens erased, or whose vector was deleted, since the last look: none is found again."""
+        table = self.citizens
+        for row in await conn.fetch(_GONE_CITIZENS, self.encoder_id, table.ids):
+            at = table.position[row["id"]]
+            if row["gone"]:
+                table.columns["active"][at] = False
+                table.columns["jobcentre"][at] = -1
+            if row["without_vector"]:
+                table.columns["norm"][at] = 0.0
+                table.columns["vector"][at] = 0.0
+
     # -----------------------------------------------------------------------------------------------
     # Placements encoded for scoring
 
@@ -310,7 +379,7 @@ class OpeningIndex:
         keys += [(employer_id, None) for employer_id in employer_ids]
         columns: dict[str, Any] = {}
         for name in openings.columns.keys() & employers.columns.keys():
-            if name in _PLACEMENT_COLUMNS:
+            if name in _HELD_COLUMNS:
                 columns[name] = _stack(openings[name][at_opening], employers[name][at_employer])
         if len(counts) != len(keys):
             raise ValueError(f"counts for {len(counts)} placements, not {len(keys)}")
@@ -348,7 +417,7 @@ class OpeningIndex:
                            vector: np.ndarray | None, occupation_uris: Collection[str],
                            isco_groups: Collection[str], skill_uris: Collection[str],
                            occupation_isco: Mapping[str, str], every_up_to: int, exact_up_to: int | None,
-                           dense_k: int, taxonomy_k: int) -> OpeningCandidates:
+                           dense_k: int, taxonomy_k: int) -> Candidates:
         """As `repository.opening_candidates`: the coarse filter (open, unexpired, employer not paused,
         shared scheme, in the postcodes), then every eligible opening (up to `every_up_to` of them) or the
         `dense_k` nearest by cosine distance (up to `exact_up_to`, None: any number; beyond, none: the caller
@@ -359,19 +428,21 @@ class OpeningIndex:
             table["open"] & (table["expires"] >= today.toordinal()) & ~self._paused_employers(today)[table["employer"]]
             & ((table["schemes"] & _scheme_mask(schemes)) != 0) & self._in_area(table, postcodes))
         if len(eligible) <= every_up_to:
-            return self._found(eligible, len(eligible))
+            return self._found(table, eligible, len(eligible))
         chosen = [self._taxonomy(eligible, occupation_uris, isco_groups, skill_uris, occupation_isco, taxonomy_k)]
         if vector is not None and len(vector) == self.dims and (exact_up_to is None or len(eligible) <= exact_up_to):
-            chosen.append(self._nearest(eligible, vector, dense_k))
-        return self._found(np.unique(np.concatenate(chosen)), len(eligible))
+            chosen.append(self._nearest(table, eligible, vector, dense_k))
+        return self._found(table, np.unique(np.concatenate(chosen)), len(eligible))
 
-    def _found(self, positions: np.ndarray, eligible: int) -> OpeningCandidates:
-        ordered = positions[np.argsort(self.openings["key"][positions], kind="stable")]
-        return OpeningCandidates(ids=[self.openings.ids[at] for at in ordered], eligible=eligible)
+    @staticmethod
+    def _found(table: _Table, positions: np.ndarray, eligible: int) -> Candidates:
+        ordered = positions[np.argsort(table["key"][positions], kind="stable")]
+        return Candidates(ids=[table.ids[at] for at in ordered], eligible=eligible)
 
-    def _nearest(self, eligible: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
-        """The k nearest by cosine distance, ties by id; openings without a vector are never among them."""
-        norms = self.openings["norm"][eligible]
+    @staticmethod
+    def _nearest(table: _Table, eligible: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
+        """The k nearest by cosine distance, ties by id; rows without a vector are never among them."""
+        norms = table["norm"][eligible]
         rows, norms = eligible[norms > 0], norms[norms > 0]
         query = np.asarray(vector, dtype=np.float32)
         norm = float(np.linalg.norm(query))
@@ -379,14 +450,14 @@ class OpeningIndex:
             return rows[:0]
         # float32 products choose the few near the cut; float64, rounded, orders those, so that equal
         # vectors tie exactly (float32 BLAS rounds by row position) and ties break by id as in SQL.
-        similarity = (self.openings["vector"][rows] @ (query / norm)) / norms
+        similarity = (table["vector"][rows] @ (query / norm)) / norms
         if len(rows) > k:
             cut = np.partition(similarity, len(rows) - k)[len(rows) - k]
             near_cut = similarity >= cut - _FLOAT32_SLACK
             rows, norms = rows[near_cut], norms[near_cut]
-        similarity = np.round((self.openings["vector"][rows].astype(np.float64) @ (query.astype(np.float64) / norm))
+        similarity = np.round((table["vector"][rows].astype(np.float64) @ (query.astype(np.float64) / norm))
                               / norms, 9)
-        order = np.lexsort((self.openings["key"][rows], -similarity))
+        order = np.lexsort((table["key"][rows], -similarity))
         nearest: np.ndarray = rows[order[:k]]
         return nearest
 
@@ -444,14 +515,65 @@ class OpeningIndex:
         return [employers.ids[at] for at in rows[order[:limit]]]
 
 
-class OpeningIndexes:
+    def citizen_candidates(self, jobcentre_code: int, near: tuple[float, float], schemes: Sequence[str], *,
+                           points: Mapping[str, tuple[float, float]], vector: np.ndarray | None,
+                           occupation_uris: Collection[str], every_up_to: int, dense_k: int,
+                           taxonomy_k: int) -> Candidates:
+        """As retrieval from SQL (`repository.citizen_ids_within_reach`, then `nearest_among` and
+        `citizen_ids_by_occupation`): the active citizens of the jobcentre who share a scheme and live within
+        their own max commute of `near` (`points`: postcode → its centre); every one of them (up to
+        `every_up_to`), else the `dense_k` nearest by text and the first `taxonomy_k` by id who worked in,
+        wish for or were inferred to one of the occupations."""
+        table = self.citizens
+        if not len(table):
+            return Candidates(ids=[], eligible=0)
+        centres = self._centres(points)
+        km = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(centres), near[0]),
+                             np.full(len(centres), near[1]))
+        within = np.flatnonzero((table["jobcentre"] == jobcentre_code) & table["active"]
+                                & ((table["schemes"] & _scheme_mask(schemes)) != 0)
+                                & (km[table["postcode"]] <= table["max_commute_km"]))
+        if len(within) <= every_up_to:
+            return self._found(table, within, len(within))
+        codes = self._codes["occupation"]
+        wanted = [codes[uri] for uri in occupation_uris if uri in codes]
+        by_occupation = within[np.isin(table["occupations"][within], wanted).any(axis=1)] if wanted else within[:0]
+        chosen = [by_occupation[np.argsort(table["key"][by_occupation], kind="stable")[:taxonomy_k]]]
+        if vector is not None and len(vector) == self.dims:
+            chosen.append(self._nearest(table, within, vector, dense_k))
+        return self._found(table, np.unique(np.concatenate(chosen)), len(within))
+
+    def encode_candidates(self, citizen_ids: Sequence[uuid.UUID], placement: Placement) -> EncodedProfiles:
+        """The citizens (as of the last look) and one placement (as given) encoded as
+        `vectorised.encode_profiles` encodes their profiles. The keys are the placement's own: a key only
+        citizens hold cannot match."""
+        table = self.citizens
+        at = np.array([table.position[citizen_id] for citizen_id in citizen_ids], dtype=np.int64)
+        own: dict[str, int] = {"": NEVER}
+        columns = vectorised.encode_placements([placement], own)
+        # The index's key ids of the placement's keys, sorted, and the placement's id for each.
+        known = [(self._vocabulary[text], local) for text, local in own.items()
+                 if local != NEVER and text in self._vocabulary]
+        index_ids = np.array(sorted(known), dtype=np.int64).reshape(-1, 2)
+        held = table["citizen_keys"][at]
+        found = np.minimum(np.searchsorted(index_ids[:, 0], held), max(len(index_ids) - 1, 0))
+        matches = (held != NEVER) & (index_ids[found, 0] == held) if len(index_ids) else np.zeros_like(held, bool)
+        owner, slot = np.nonzero(matches)
+        citizen: dict[str, Any] = {name: table[name][at] for name in table.columns.keys() & _HELD_COLUMNS}
+        citizen.update(citizen_key_owner=owner, citizen_key_ids=index_ids[found[owner, slot], 1],
+                       citizen_has_vector=table["norm"][at] > 0,
+                       citizen_vectors=table["vector"][at] if self.dims is not None else None)
+        return EncodedProfiles(key_count=len(own), **citizen, **columns)
+
+
+class MatchingIndexes:
     """One index per (encoder, dimension) for a service process; built on first use."""
 
     def __init__(self) -> None:
-        self._indexes: dict[tuple[str, int | None], OpeningIndex] = {}
+        self._indexes: dict[tuple[str, int | None], MatchingIndex] = {}
 
-    def get(self, encoder_id: str, dims: int | None) -> OpeningIndex:
+    def get(self, encoder_id: str, dims: int | None) -> MatchingIndex:
         key = (encoder_id, dims)
         if key not in self._indexes:
-            self._indexes[key] = OpeningIndex(encoder_id, dims)
+            self._indexes[key] = MatchingIndex(encoder_id, dims)
         return self._indexes[key]

@@ -28,18 +28,23 @@ _EMPLOYER_ACTIVE = "NOT (e.status = 'paused' AND (e.paused_until IS NULL OR e.pa
 # Citizens
 
 
+# What a citizen's profile (`matching.rows.citizen_profile`) is made from, with their text vector by the
+# encoder whose id is the parameter named in `encoder`.
+CITIZEN_FACTS = """c.id, c.jobcentre_code, c.reference, c.consultant_id, c.target_group, c.postcode,
+    p.latitude, p.longitude, c.max_commute_km, c.hours_min, c.hours_max, c.active, c.schemes, c.limitations,
+    c.needs, c.skills, c.experience, c.wishes, c.education_level, c.inferred_occupations, c.inferred_skills,
+    c.updated_at, v.embedding"""
+CITIZENS_WITH_VECTORS = """citizens c JOIN postcodes p ON p.postcode = c.postcode
+    LEFT JOIN text_vectors v ON v.entity_kind = 'citizen' AND v.entity_id = c.id AND v.encoder_id = {encoder}"""
+
+
 async def citizen_rows(conn: asyncpg.Connection, citizen_ids: Sequence[uuid.UUID], encoder_id: str,
                        jobcentre_code: int | None) -> list[asyncpg.Record]:
     """Citizens of one jobcentre (any, for None: internal work such as training) with their postcode's
     position and text vector (null until encoded)."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT c.id, c.jobcentre_code, c.reference, c.consultant_id, c.target_group, c.postcode,
-                  p.latitude, p.longitude, c.max_commute_km, c.hours_min, c.hours_max, c.active, c.schemes,
-                  c.limitations, c.needs, c.skills, c.experience, c.wishes, c.education_level,
-                  c.inferred_occupations, c.inferred_skills, c.updated_at, v.embedding
-           FROM citizens c JOIN postcodes p ON p.postcode = c.postcode
-           LEFT JOIN text_vectors v ON v.entity_kind = 'citizen' AND v.entity_id = c.id AND v.encoder_id = $2
-           WHERE c.id = ANY($1::uuid[]) AND ($3::smallint IS NULL OR c.jobcentre_code = $3)""",
+        f"""SELECT {CITIZEN_FACTS} FROM {CITIZENS_WITH_VECTORS.format(encoder="$2")}
+            WHERE c.id = ANY($1::uuid[]) AND ($3::smallint IS NULL OR c.jobcentre_code = $3)""",
         list(citizen_ids), encoder_id, jobcentre_code)
     return rows
 
@@ -141,10 +146,10 @@ async def opening_ids_dense(conn: asyncpg.Connection, dims: int, encoder_id: str
 
 
 @dataclass(frozen=True)
-class OpeningCandidates:
-    """The openings a ranking scores: every coarse-eligible one when there are few, else the nearest by
-    text (exact) and the taxonomy matches among them. `eligible` counts the coarse-eligible openings;
-    beyond `exact_up_to` of them the nearest by text are left to `opening_ids_dense` (HNSW)."""
+class Candidates:
+    """The openings (or citizens) a ranking scores: every coarse-eligible one when there are few, else the
+    nearest by text (exact) and the taxonomy matches among them. `eligible` counts the coarse-eligible
+    ones; beyond `exact_up_to` of them the nearest by text are left to `opening_ids_dense` (HNSW)."""
 
     ids: list[uuid.UUID]
     eligible: int
@@ -163,7 +168,7 @@ def _taxonomy_step(occupations: str, groups: str, skills: str) -> tuple[str, str
 async def opening_candidates(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
                              schemes: Sequence[str], *, encoder_id: str, vector: np.ndarray | None,
                              occupation_uris: Sequence[str], isco_groups: Sequence[str], skill_uris: Sequence[str],
-                             every_up_to: int, exact_up_to: int, dense_k: int, taxonomy_k: int) -> OpeningCandidates:
+                             every_up_to: int, exact_up_to: int, dense_k: int, taxonomy_k: int) -> Candidates:
     """One statement: the coarse filter (open, unexpired, employer not paused, shared scheme, in the
     postcodes), then every eligible opening (up to `every_up_to` of them) or the `dense_k` nearest by exact
     cosine distance (up to `exact_up_to`) and the `taxonomy_k` best taxonomy matches."""
@@ -191,7 +196,7 @@ async def opening_candidates(conn: asyncpg.Connection, postcodes: Sequence[str],
         list(postcodes), today, list(schemes), encoder_id, vector, list(occupation_uris), list(isco_groups),
         list(skill_uris), every_up_to, exact_up_to, dense_k, taxonomy_k)
     assert row is not None
-    return OpeningCandidates(ids=list(row["ids"]), eligible=row["eligible"])
+    return Candidates(ids=list(row["ids"]), eligible=row["eligible"])
 
 
 async def opening_ids_by_taxonomy(conn: asyncpg.Connection, candidate_ids: Sequence[uuid.UUID],

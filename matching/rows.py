@@ -51,6 +51,15 @@ def citizen_profile(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> CitizenP
         vector=vector(row["embedding"]), updated_at=row["updated_at"])
 
 
+def retrieval_occupations(row: asyncpg.Record) -> list[str]:
+    """The occupations a citizen is found by for an opening's occupation group
+    (`repository.citizen_ids_by_occupation`): worked in, inferred from their texts, or wished for."""
+    items = [*(row["experience"] or []), *(row["inferred_occupations"] or []),
+             *((row["wishes"] or {}).get("occupations") or [])]
+    found = {item["occupation_uri"] if item.get("occupation_uri") is not None else item.get("uri") for item in items}
+    return sorted(uri for uri in found if uri is not None)
+
+
 def offers(row: asyncpg.Record) -> frozenset[str]:
     offered = {need.value for need, flag in NEED_OFFER_FLAGS.items() if row[flag]}
     return frozenset(offered | set(row["accommodations"] or []))

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from core.geography import great_circle_km
 from core.vocab import SCHEMES_BY_TARGET_GROUP, Scheme
 from matching import eligibility, explain, repository, vectorised
 from matching.features import PairFacts, choose_scheme, pair_facts
-from matching.index import OpeningIndex
+from matching.index import MatchingIndex
 from matching.profiles import CitizenProfile, Placement
 from matching.rows import citizen_profile, placement_from_row
 from matching.schemas import (
@@ -75,14 +75,14 @@ class MatchQuery:
 class Engine:
     """What a ranking runs with besides the database: the encoder whose vectors to use, the scorer,
     the cache, today's date (injected so that tests and batch runs can fix it) and, in the service, the
-    process's index of openings for retrieval (without it, retrieval is one SQL statement)."""
+    process's index of openings, employers and citizens for retrieval (without it, retrieval is SQL)."""
 
     encoder_id: str
     dims: int | None
     scorer: Scorer
     cache: Cache
     today: dt.date
-    index: OpeningIndex | None = None
+    index: MatchingIndex | None = None
 
 
 @dataclass
@@ -387,50 +387,101 @@ async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenPro
                       generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
-async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: OpeningIndex, citizen: CitizenProfile,
-                           opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID], *, max_km: float,
-                           query: MatchQuery, taxonomy: TaxonomySnapshot) -> list[tuple[_Scored, str]]:
-    """The top `query.limit` pairs not yet decided, as `_rank` and `_rank_and_store` choose them from
-    placements read in full, but scored on the index's encoded placements and this request's counts: only
-    the chosen placements are read in full, and each must still pass every hard rule on its current row."""
-    counts = await repository.placement_counts(conn, opening_ids, employer_ids, engine.today, citizen.id)
-    encoded, keys = index.encode(citizen, opening_ids, employer_ids, counts)
-    every = np.arange(len(keys))
-    alone = np.zeros(len(keys), dtype=np.int64)
-    passes = vectorised.eligible(encoded, alone, every, engine.today, max_km=np.full(len(keys), max_km),
-                                 wanted=query.scheme)
-    kept = every[passes]
-    schemes = vectorised.choose_schemes(encoded, alone[passes], kept, query.scheme)
-    features = np.ascontiguousarray(vectorised.pair_features(encoded, alone[passes], kept, schemes, engine.today))
+@dataclass
+class _Pending:
+    """A pair scored on the index's encodings, not yet read in full."""
+
+    citizen_id: uuid.UUID
+    employer_id: uuid.UUID
+    opening_id: uuid.UUID | None
+    scheme: Scheme
+    features: np.ndarray
+    score: float
+
+
+def _score_encoded(engine: Engine, encoded: vectorised.EncodedProfiles,
+                   pairs: Sequence[tuple[int, int, tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]], *,
+                   max_km: np.ndarray, wanted: Scheme | None) -> list[_Pending]:
+    """The eligible pairs (citizen position, placement position, (citizen, employer, opening) ids) scored
+    and ranked as `_rank` ranks them; `max_km` is the commute limit per pair."""
+    citizens = np.array([pair[0] for pair in pairs], dtype=np.int64)
+    placements = np.array([pair[1] for pair in pairs], dtype=np.int64)
+    passes = vectorised.eligible(encoded, citizens, placements, engine.today, max_km=max_km, wanted=wanted)
+    kept = np.flatnonzero(passes)
+    schemes = vectorised.choose_schemes(encoded, citizens[kept], placements[kept], wanted)
+    features = np.ascontiguousarray(vectorised.pair_features(encoded, citizens[kept], placements[kept], schemes,
+                                                             engine.today))
     scores = engine.scorer.score(features) if len(features) else np.zeros(0)
-    order = sorted(range(len(kept)), key=lambda row: (-round(float(scores[row]), 9), str(keys[kept[row]][0]),
-                                                      str(keys[kept[row]][1] or "")))
-    decided = await repository.decided_pairs(conn, [citizen.id])
+    pending = []
+    for at, scheme, row, score in zip(kept.tolist(), schemes, features, scores, strict=True):
+        citizen_id, employer_id, opening_id = pairs[at][2]
+        pending.append(_Pending(citizen_id, employer_id, opening_id, vectorised.SCHEMES[scheme], row, float(score)))
+    pending.sort(key=lambda item: (-round(item.score, 9), str(item.citizen_id), str(item.employer_id),
+                                   str(item.opening_id or "")))
+    return pending
+
+
+CurrentPairs = Callable[[Sequence[_Pending]], Awaitable[dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None],
+                                                             tuple[CitizenProfile, Placement]]]]
+
+
+async def _top_on_current_rows(conn: asyncpg.Connection, engine: Engine, pending: Sequence[_Pending], *, limit: int,
+                               max_km: float | None, wanted: Scheme | None,
+                               current: CurrentPairs) -> list[tuple[_Scored, str]]:
+    """The first `limit` pairs not yet decided, as `_rank_and_store` chooses them from profiles read in
+    full: `current` reads the citizens and placements of a batch of pairs as they are now, and each pair must
+    still pass every hard rule on those (`max_km`: the commute limit, None for the citizen's own)."""
+    decided = await repository.decided_pairs(conn, sorted({item.citizen_id for item in pending}, key=str))
     chosen: list[tuple[_Scored, str]] = []
-    upcoming = iter(order)
-    while len(chosen) < query.limit:
+    upcoming = iter(pending)
+    while len(chosen) < limit:
         batch = []
-        for row in upcoming:
-            state = _open_state(decided, citizen.id, *keys[kept[row]])
+        for item in upcoming:
+            state = _open_state(decided, item.citizen_id, item.employer_id, item.opening_id)
             if state is not None:
-                batch.append((row, state))
-                if len(batch) >= query.limit - len(chosen):
+                batch.append((item, state))
+                if len(batch) >= limit - len(chosen):
                     break
         if not batch:
             break
-        wanted = [keys[kept[row]] for row, _ in batch]
-        placements = await _load_placements(conn, engine, taxonomy, [opening for _, opening in wanted if opening],
-                                            [employer for employer, opening in wanted if opening is None], citizen.id)
-        current = {(placement.employer_id, placement.opening_id): placement for placement in placements}
-        for (row, state), key in zip(batch, wanted, strict=True):
-            placement = current.get(key)
-            commute = float(features[row, FEATURE_INDEX["commute_km"]])
-            if placement is None or eligibility.exclusions(citizen, placement, commute_km=commute, max_km=max_km,
-                                                           wanted_scheme=query.scheme, today=engine.today):
+        now = await current([item for item, _ in batch])
+        for item, state in batch:
+            found = now.get((item.citizen_id, item.employer_id, item.opening_id))
+            if found is None:
+                continue  # gone since the index looked
+            citizen, placement = found
+            commute = great_circle_km(citizen.latitude, citizen.longitude, placement.latitude, placement.longitude)
+            limit_km = float(citizen.max_commute_km) if max_km is None else max_km
+            if not citizen.active or eligibility.exclusions(citizen, placement, commute_km=commute, max_km=limit_km,
+                                                            wanted_scheme=wanted, today=engine.today):
                 continue  # changed since the index looked
-            chosen.append((_Scored(citizen, placement, vectorised.SCHEMES[schemes[row]], commute, features[row],
-                                   float(scores[row])), state))
+            chosen.append((_Scored(citizen, placement, item.scheme, float(item.features[FEATURE_INDEX["commute_km"]]),
+                                   item.features, item.score), state))
     return chosen
+
+
+async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: MatchingIndex, citizen: CitizenProfile,
+                           opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID], *, max_km: float,
+                           query: MatchQuery, taxonomy: TaxonomySnapshot) -> list[tuple[_Scored, str]]:
+    """The top `query.limit` placements for the citizen, as `_rank` and `_rank_and_store` choose them from
+    placements read in full, but scored on the index's encoded placements and this request's counts: only
+    the chosen placements are read in full."""
+    counts = await repository.placement_counts(conn, opening_ids, employer_ids, engine.today, citizen.id)
+    encoded, keys = index.encode(citizen, opening_ids, employer_ids, counts)
+    pending = _score_encoded(engine, encoded, [(0, at, (citizen.id, *key)) for at, key in enumerate(keys)],
+                             max_km=np.full(len(keys), max_km), wanted=query.scheme)
+
+    async def current(batch: Sequence[_Pending]) -> dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None],
+                                                         tuple[CitizenProfile, Placement]]:
+        placements = await _load_placements(conn, engine, taxonomy,
+                                            [item.opening_id for item in batch if item.opening_id is not None],
+                                            [item.employer_id for item in batch if item.opening_id is None],
+                                            citizen.id)
+        return {(citizen.id, placement.employer_id, placement.opening_id): (citizen, placement)
+                for placement in placements}
+
+    return await _top_on_current_rows(conn, engine, pending, limit=query.limit, max_km=max_km, wanted=query.scheme,
+                                      current=current)
 
 
 async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile,
@@ -463,7 +514,7 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
     return sorted(ids, key=str), "approximate"
 
 
-def _index_vectors(index: OpeningIndex | None, row: asyncpg.Record, *,
+def _index_vectors(index: MatchingIndex | None, row: asyncpg.Record, *,
                    opening: bool) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     if index is None:
         return None
@@ -517,6 +568,56 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
     schemes = [s.value for s in sorted(placement.schemes & {query.scheme} if query.scheme else placement.schemes)]
     if query.scheme is not None and query.scheme not in placement.schemes:
         raise InvalidInput("scheme", f"the opening does not offer '{query.scheme.value}'")
+    related = sorted(uri for uri, group in taxonomy.occupation_isco.items()
+                     if placement.occupation_isco and group[:3] == placement.occupation_isco[:3])
+    if engine.index is not None:
+        vector = placement.opening_vector
+        found = engine.index.citizen_candidates(
+            jobcentre_code, (placement.latitude, placement.longitude), schemes, points=await _postcode_points(conn),
+            vector=vector if vector is not None and engine.dims == len(vector) else None, occupation_uris=related,
+            every_up_to=EXACT_LIMIT, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
+        chosen = await _candidates_from_index(conn, engine, engine.index, placement, found.ids, jobcentre_code,
+                                              query=query, taxonomy=taxonomy)
+        items = await _explain_and_store(conn, engine, chosen, origin="opening", lang=query.lang, taxonomy=taxonomy,
+                                         with_citizen=True)
+        considered, retrieval = len(found.ids), "exact" if found.eligible <= EXACT_LIMIT else "approximate"
+    else:
+        items, considered, retrieval = await _candidates_from_rows(conn, engine, placement, jobcentre_code, schemes,
+                                                                   related, query=query, taxonomy=taxonomy)
+    await audit.record(conn, principal, "candidates", [item.citizen.id for item in items if item.citizen],
+                       jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
+    result = RankedList(items=items, scorer_version=engine.scorer.version, considered=considered,
+                        retrieval=retrieval, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    await engine.cache.set(key, result.model_dump(mode="json"))
+    return result
+
+
+async def _candidates_from_index(conn: asyncpg.Connection, engine: Engine, index: MatchingIndex, placement: Placement,
+                                 citizen_ids: Sequence[uuid.UUID], jobcentre_code: int, *, query: MatchQuery,
+                                 taxonomy: TaxonomySnapshot) -> list[tuple[_Scored, str]]:
+    """The top `query.limit` citizens for the opening, as `_candidates_from_rows` chooses them, but scored on
+    the index's encoded citizens: only the chosen citizens are read in full."""
+    encoded = index.encode_candidates(citizen_ids, placement)
+    pending = _score_encoded(engine, encoded, [(at, 0, (citizen_id, placement.employer_id, placement.opening_id))
+                                               for at, citizen_id in enumerate(citizen_ids)],
+                             max_km=encoded.max_commute_km.astype(np.float64), wanted=query.scheme)
+
+    async def current(batch: Sequence[_Pending]) -> dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None],
+                                                         tuple[CitizenProfile, Placement]]:
+        rows = await repository.citizen_rows(conn, [item.citizen_id for item in batch], engine.encoder_id,
+                                             jobcentre_code)
+        return {(row["id"], placement.employer_id, placement.opening_id): (citizen_profile(row, taxonomy), placement)
+                for row in rows}
+
+    return await _top_on_current_rows(conn, engine, pending, limit=query.limit, max_km=None, wanted=query.scheme,
+                                      current=current)
+
+
+async def _candidates_from_rows(conn: asyncpg.Connection, engine: Engine, placement: Placement, jobcentre_code: int,
+                                schemes: list[str], related: list[str], *, query: MatchQuery,
+                                taxonomy: TaxonomySnapshot) -> tuple[list[RankedItem], int, str]:
+    """Candidates for the opening from citizens read in full: the ranked items, how many citizens were
+    considered, and how they were retrieved."""
     citizen_ids = await repository.citizen_ids_within_reach(conn, jobcentre_code, placement.latitude,
                                                             placement.longitude, schemes)
     retrieval = "exact"
@@ -530,8 +631,6 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
             else:
                 found |= set(await repository.citizen_ids_dense(conn, engine.dims, engine.encoder_id,
                                                                 placement.opening_vector, citizen_ids, DENSE_K))
-        related = sorted(uri for uri, group in taxonomy.occupation_isco.items()
-                         if placement.occupation_isco and group[:3] == placement.occupation_isco[:3])
         found |= set(await repository.citizen_ids_by_occupation(conn, citizen_ids, related, TAXONOMY_K))
         citizen_ids = sorted(found, key=str)
     rows = await repository.citizen_rows(conn, citizen_ids, engine.encoder_id, jobcentre_code)
@@ -541,12 +640,7 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
                       wanted=query.scheme)
     items = await _rank_and_store(conn, engine, scored, limit=query.limit, origin="opening", lang=query.lang,
                                   taxonomy=taxonomy, with_citizen=True)
-    await audit.record(conn, principal, "candidates", [item.citizen.id for item in items if item.citizen],
-                       jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
-    result = RankedList(items=items, scorer_version=engine.scorer.version, considered=len(rows),
-                        retrieval=retrieval, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
-    await engine.cache.set(key, result.model_dump(mode="json"))
-    return result
+    return items, len(rows), retrieval
 
 
 # ---------------------------------------------------------------------------------------------------

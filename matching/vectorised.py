@@ -333,19 +333,25 @@ def encode_placements(placements: Sequence[Placement], vocabulary: dict[str, int
     }
 
 
+def citizen_keys(citizen: CitizenProfile) -> list[str]:
+    """What a citizen holds, as the keys placements are encoded with: skills, occupations and their ISCO
+    groups, wished occupations and groups, wished industries."""
+    groups = list(citizen.occupations.values())
+    texts = [f"su:{uri}" for uri in citizen.skill_uris] + [f"st:{text}" for text in citizen.skill_texts]
+    texts += [f"ou:{uri}" for uri in citizen.occupations]
+    texts += [text for size in (4, 3, 2) for text in _occupation_keys("o", groups, size)]
+    texts += [f"wu:{uri}" for uri in citizen.wished_occupations]
+    texts += _occupation_keys("w", list(citizen.wished_occupations.values()), 4)
+    texts += [f"wi:{industry[:2]}" for industry in citizen.wished_industries]
+    return texts
+
+
 def encode_citizens(citizens: Sequence[CitizenProfile], vocabulary: Mapping[str, int]) -> dict[str, Any]:
     """The citizen columns of `EncodedProfiles`: each citizen's keys are those of `vocabulary` they hold."""
     key_owner: list[int] = []
     key_ids: list[int] = []
     for index, citizen in enumerate(citizens):
-        groups = list(citizen.occupations.values())
-        texts = [f"su:{uri}" for uri in citizen.skill_uris] + [f"st:{text}" for text in citizen.skill_texts]
-        texts += [f"ou:{uri}" for uri in citizen.occupations]
-        texts += [text for size in (4, 3, 2) for text in _occupation_keys("o", groups, size)]
-        texts += [f"wu:{uri}" for uri in citizen.wished_occupations]
-        texts += _occupation_keys("w", list(citizen.wished_occupations.values()), 4)
-        texts += [f"wi:{industry[:2]}" for industry in citizen.wished_industries]
-        held = {vocabulary[text] for text in texts if text in vocabulary} - {NEVER}
+        held = {vocabulary[text] for text in citizen_keys(citizen) if text in vocabulary} - {NEVER}
         key_owner += [index] * len(held)
         key_ids += sorted(held)
     citizen_vectors, citizen_has_vector = _vectors([citizen.vector for citizen in citizens])

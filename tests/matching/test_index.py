@@ -1,6 +1,6 @@
-"""The in-process index of openings (`matching.index`) selects what the SQL retrieval statement selects, and
-keeps up with writes: new, changed, paused and re-encoded placements, deletes, and writers that commit
-after it looked."""
+"""The in-process index (`matching.index`) selects the openings and citizens the SQL retrieval selects, and
+keeps up with writes: new, changed, paused and re-encoded placements and citizens, deletes, erasure, and
+writers that commit after it looked."""
 
 import asyncio
 import datetime as dt
@@ -19,7 +19,7 @@ from core.importing import ImportKind, import_file
 from core.vocab import Role, Scheme
 from demo.generator import DEFAULT_REFERENCE_DATE, generate
 from matching import repository, service
-from matching.index import OpeningIndex
+from matching.index import MatchingIndex
 from scoring.service import active_scorer
 from taxonomy import snapshot as taxonomy_snapshot
 from tests.matching.conftest import FORKLIFT, WAREHOUSE_WORKER, World, warehouse_opening, warehouse_worker
@@ -71,7 +71,7 @@ async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, 
     today = DEFAULT_REFERENCE_DATE
     async with pool.acquire() as conn:
         await _encode_openings(conn, seed=1)
-        index = OpeningIndex(ENCODER, DIMS)
+        index = MatchingIndex(ENCODER, DIMS)
         await index.refresh(conn)
         taxonomy = await taxonomy_snapshot.current(conn)
         openings = await conn.fetch(
@@ -110,6 +110,53 @@ async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, 
                                                     limit=5) == employers_sql
             compared["employers"] += bool(employers_sql)
     assert min(compared.values()) >= 10, compared  # every path was exercised with something found
+
+
+async def test_index_selects_the_citizens_the_sql_statements_select(pool: asyncpg.Pool, demo_dir: Path) -> None:
+    """Candidates for an opening: citizens within reach, and among them the nearest by text and those with
+    an occupation of the opening's group, as the SQL retrieval finds them."""
+    for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS):
+        report = await import_file(pool, kind, demo_dir / f"{kind.value}.jsonl", OPERATOR)
+        assert not report.rejected
+    rng = random.Random(3)
+    async with pool.acquire() as conn:
+        await _encode_everything(conn, seed=2)
+        # A second jobcentre's citizens, copied, never appear.
+        await conn.execute(
+            """INSERT INTO citizens (jobcentre_code, reference, postcode, target_group, skills, experience, wishes,
+                                     max_commute_km, hours_min, hours_max, limitations, limitations_consent,
+                                     needs, schemes, inferred_occupations, inferred_skills)
+               SELECT 147, reference, postcode, target_group, skills, experience, wishes, max_commute_km,
+                      hours_min, hours_max, limitations, limitations_consent, needs, schemes, inferred_occupations,
+                      inferred_skills
+               FROM citizens""")
+        index = MatchingIndex(ENCODER, DIMS)
+        await index.refresh(conn)
+        points = {row["postcode"]: (row["latitude"], row["longitude"])
+                  for row in await repository.postcode_points(conn)}
+        uris = sorted({row["uri"] for row in await conn.fetch(
+            """SELECT coalesce(item->>'occupation_uri', item->>'uri') AS uri
+               FROM citizens, jsonb_array_elements(experience || inferred_occupations) AS item""") if row["uri"]})
+        openings = await conn.fetch("SELECT id, schemes, postcode FROM openings ORDER BY id")
+        compared = {"within": 0, "nearest": 0, "occupation": 0}
+        for opening in openings:
+            near = points[opening["postcode"]]
+            schemes = sorted(opening["schemes"])
+            within = await repository.citizen_ids_within_reach(conn, 101, near[0], near[1], schemes)
+            found = index.citizen_candidates(101, near, schemes, points=points, vector=None, occupation_uris=[],
+                                             every_up_to=10_000, dense_k=5, taxonomy_k=5)
+            assert found == repository.Candidates(ids=within, eligible=len(within))
+            vector = np.asarray(np.random.default_rng(rng.randrange(1000)).normal(size=DIMS), np.float32)
+            related = rng.sample(uris, 6)
+            nearest = await repository.nearest_among(conn, "citizen", ENCODER, vector, within, 3)
+            by_occupation = await repository.citizen_ids_by_occupation(conn, within, related, 4)
+            found = index.citizen_candidates(101, near, schemes, points=points, vector=vector,
+                                             occupation_uris=related, every_up_to=0, dense_k=3, taxonomy_k=4)
+            assert found.ids == sorted(set(nearest) | set(by_occupation), key=str)
+            compared["within"] += bool(within)
+            compared["nearest"] += bool(nearest)
+            compared["occupation"] += bool(by_occupation)
+    assert min(compared.values()) >= 10, compared
 
 
 async def _encode_everything(conn: asyncpg.Connection, seed: int) -> None:
@@ -151,9 +198,9 @@ async def test_rankings_through_the_index_equal_rankings_from_rows(pool: asyncpg
         scorer = await active_scorer(conn)
         engines = [service.Engine(encoder_id=ENCODER, dims=DIMS, scorer=scorer, cache=Cache(None, ""),
                                   today=DEFAULT_REFERENCE_DATE, index=index)
-                   for index in (OpeningIndex(ENCODER, DIMS), None)]
+                   for index in (MatchingIndex(ENCODER, DIMS), None)]
         citizens = await conn.fetch("SELECT id, schemes FROM citizens WHERE active ORDER BY id")
-        compared = 0
+        compared = compared_candidates = 0
         for decisions in (False, True):
             if decisions:  # the consultant declined or took up some: those are never shown again
                 await conn.execute("""UPDATE suggestions SET state = 'declined', reason_code = 'other',
@@ -174,10 +221,43 @@ async def test_rankings_through_the_index_equal_rankings_from_rows(pool: asyncpg
                     assert results[0] == results[1]
                     assert stored[0] == stored[1]
                     compared += bool(results[1]["items"])
+            compared_candidates += await _compare_candidates(conn, consultant, engines)
     assert compared >= 100
+    assert compared_candidates >= 100
 
 
-async def _candidates(conn: asyncpg.Connection, index: OpeningIndex, today: dt.date) -> list[str]:
+async def _compare_candidates(conn: asyncpg.Connection, consultant: Principal, engines: list[service.Engine]) -> int:
+    """Candidates for every opening through each engine, each in a transaction rolled back after (stored
+    suggestions count as load for the next ranking): the same items, scores, texts and stored features."""
+    queries = [service.MatchQuery(), service.MatchQuery(limit=3, lang="en"),
+               service.MatchQuery(scheme=Scheme.INTERNSHIP)]
+    compared = 0
+    for opening in await conn.fetch("SELECT id, schemes FROM openings ORDER BY id"):
+        for query in queries:
+            if query.scheme is not None and query.scheme.value not in opening["schemes"]:
+                continue
+            results, stored = [], []
+            for engine in engines:
+                transaction = conn.transaction()
+                await transaction.start()
+                try:
+                    result = await service.candidates_for_opening(conn, consultant, opening["id"], query, engine)
+                    results.append(result.model_dump(exclude={"generated_at"}))
+                    stored.append(await conn.fetch(
+                        """SELECT citizen_id, opening_id, features, input_hash FROM suggestions WHERE id = ANY($1)
+                           ORDER BY citizen_id""", [item.suggestion_id for item in result.items]))
+                finally:
+                    await transaction.rollback()
+            for dumped in results:
+                for item in dumped["items"]:
+                    del item["suggestion_id"]  # a new one in each transaction
+            assert results[0] == results[1]
+            assert stored[0] == stored[1]
+            compared += bool(results[1]["items"])
+    return compared
+
+
+async def _candidates(conn: asyncpg.Connection, index: MatchingIndex, today: dt.date) -> list[str]:
     await index.refresh(conn)
     found = index.opening_candidates(["2650"], today, ["internship", "ordinary"], vector=np.ones(DIMS, np.float32),
                                      occupation_uris=[WAREHOUSE_WORKER], isco_groups=[], skill_uris=[FORKLIFT],
@@ -189,7 +269,7 @@ async def test_index_follows_writes(world: World, pool: asyncpg.Pool) -> None:
     today = dt.datetime.now(dt.UTC).date()
     employer = await world.employer(postcode="2650")
     first = await world.opening(employer, **warehouse_opening())
-    index = OpeningIndex(ENCODER, DIMS)
+    index = MatchingIndex(ENCODER, DIMS)
     async with pool.acquire() as conn:
         assert await _candidates(conn, index, today) == [first["id"]]
 
@@ -213,12 +293,57 @@ async def test_index_follows_writes(world: World, pool: asyncpg.Pool) -> None:
         assert await _candidates(conn, index, today) == []
 
 
+async def test_index_follows_citizen_writes(world: World, pool: asyncpg.Pool) -> None:
+    """Candidates for an opening come from the index's citizens: changes, new vectors, deleted vectors and
+    erasure show at the next look."""
+    first = await world.citizen(**warehouse_worker())
+    second = await world.citizen(**warehouse_worker())
+    first_id, second_id = uuid.UUID(first["id"]), uuid.UUID(second["id"])
+    index = MatchingIndex(ENCODER, DIMS)
+    async with pool.acquire() as conn:
+        points = {row["postcode"]: (row["latitude"], row["longitude"])
+                  for row in await repository.postcode_points(conn)}
+
+        async def found(*, nearest: bool = False) -> set[uuid.UUID]:
+            await index.refresh(conn)
+            candidates = index.citizen_candidates(101, points["2650"], ["internship"], points=points,
+                                                  vector=np.ones(DIMS, np.float32) if nearest else None,
+                                                  occupation_uris=[], every_up_to=0 if nearest else 100,
+                                                  dense_k=1, taxonomy_k=0)
+            return set(candidates.ids)
+
+        async def encode(citizen_id: uuid.UUID) -> None:
+            await conn.execute(
+                """INSERT INTO text_vectors (entity_kind, entity_id, encoder_id, content_hash, embedding)
+                   VALUES ('citizen', $1, $2, $4, $3::vector)""", citizen_id, ENCODER, np.ones(DIMS, np.float32), HASH)
+
+        assert await found() == {first_id, second_id}
+        await conn.execute("UPDATE citizens SET active = false WHERE id = $1", second_id)
+        assert await found() == {first_id}
+        await conn.execute("UPDATE citizens SET postcode = '9990' WHERE id = $1", first_id)  # Skagen: too far
+        assert await found() == set()
+        await conn.execute("UPDATE citizens SET active = true WHERE id = $1", second_id)
+        assert await found() == {second_id}
+
+        assert await found(nearest=True) == set()  # no vectors yet
+        await encode(second_id)
+        assert await found(nearest=True) == {second_id}
+        await conn.execute("DELETE FROM text_vectors WHERE entity_id = $1", second_id)
+        assert await found(nearest=True) == set()
+        await encode(second_id)
+        assert await found(nearest=True) == {second_id}
+
+        await conn.execute("DELETE FROM citizens WHERE id = $1", second_id)  # erasure
+        assert await found() == set()
+        assert await found(nearest=True) == set()
+
+
 async def test_a_writer_that_commits_after_the_index_looked_is_seen_next_time(world: World,
                                                                               pool: asyncpg.Pool) -> None:
     today = dt.datetime.now(dt.UTC).date()
     employer = await world.employer(postcode="2650")
     opening = await world.opening(employer, **warehouse_opening())
-    index = OpeningIndex(ENCODER, DIMS)
+    index = MatchingIndex(ENCODER, DIMS)
     async with pool.acquire() as writer, pool.acquire() as reader:
         assert await _candidates(reader, index, today) == [opening["id"]]
         transaction = writer.transaction()
