@@ -32,7 +32,7 @@ import numpy as np
 from core.vocab import Scheme
 from matching import repository, vectorised
 from matching.profiles import CitizenProfile, Placement
-from matching.repository import Candidates
+from matching.repository import Candidates, PlacementCounts
 from matching.rows import citizen_profile, placement_from_row, retrieval_occupations
 from matching.vectorised import NEVER, SCHEME_CODE, EncodedProfiles, great_circle_km
 from taxonomy import snapshot as taxonomy_snapshot
@@ -281,7 +281,9 @@ class MatchingIndex:
         request."""
         placements = [placement_from_row(row, taxonomy, opening=opening, vectors=(None, None)) for row in rows]
         columns = vectorised.encode_placements(placements, self._vocabulary)
-        table.assign(positions, {name: value for name, value in columns.items() if name not in _PER_REQUEST})
+        # The rows count nothing (`_NO_COUNTS`): their free slots are the opening's slots, the employer's capacity.
+        table.assign(positions, {**{name: value for name, value in columns.items() if name not in _PER_REQUEST},
+                                 "slots": columns["free_slots"]})
 
     def _apply_employers(self, rows: Sequence[asyncpg.Record], taxonomy: TaxonomySnapshot) -> None:
         table = self.employers
@@ -364,26 +366,40 @@ class MatchingIndex:
     # -----------------------------------------------------------------------------------------------
     # Placements encoded for scoring
 
-    def encode(self, citizen: CitizenProfile, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
-               counts: Sequence[asyncpg.Record]) -> tuple[EncodedProfiles, list[tuple[uuid.UUID, uuid.UUID | None]]]:
-        """The citizen and the placements (openings, then employers without one, as given) encoded as
-        `vectorised.encode_profiles` encodes their profiles, with the counts read for this request
-        (`repository.placement_counts`, in the same order); and each placement's (employer id, opening id
-        or None)."""
-        openings, employers = self.openings, self.employers
-        at_opening = np.array([openings.position[entity_id] for entity_id in opening_ids], dtype=np.int64)
-        at_employer = np.array([employers.position[entity_id] for entity_id in employer_ids], dtype=np.int64)
-        employer_of = openings["employer"][at_opening]
+    def placement_keys(self, opening_ids: Sequence[uuid.UUID],
+                       employer_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+        """Each placement's (employer id, opening id or None): the openings, then the employers without one."""
+        employer_of = self.openings["employer"][self._positions(self.openings, opening_ids)]
         keys: list[tuple[uuid.UUID, uuid.UUID | None]] = [
-            (employers.ids[employer], opening) for employer, opening in zip(employer_of, opening_ids, strict=True)]
-        keys += [(employer_id, None) for employer_id in employer_ids]
+            (self.employers.ids[employer], opening) for employer, opening in zip(employer_of, opening_ids, strict=True)]
+        return keys + [(employer_id, None) for employer_id in employer_ids]
+
+    @staticmethod
+    def _positions(table: "_Table", entity_ids: Sequence[uuid.UUID]) -> np.ndarray:
+        return np.array([table.position[entity_id] for entity_id in entity_ids], dtype=np.int64)
+
+    def encode(self, citizen: CitizenProfile, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
+               keys: Sequence[tuple[uuid.UUID, uuid.UUID | None]], counts: PlacementCounts) -> EncodedProfiles:
+        """The citizen and the placements (openings, then employers without one, as given; `keys` from
+        `placement_keys`) encoded as `vectorised.encode_profiles` encodes their profiles, with the counts read
+        for this request (`repository.placement_counts`)."""
+        openings, employers = self.openings, self.employers
+        at_opening = self._positions(openings, opening_ids)
+        at_employer = self._positions(employers, employer_ids)
+        employer_of = openings["employer"][at_opening]
         columns: dict[str, Any] = {}
         for name in openings.columns.keys() & employers.columns.keys():
             if name in _HELD_COLUMNS:
                 columns[name] = _stack(openings[name][at_opening], employers[name][at_employer])
-        if len(counts) != len(keys):
-            raise ValueError(f"counts for {len(counts)} placements, not {len(keys)}")
-        free_slots, others_open, past, successes = np.array(counts, dtype=np.int64).reshape(len(keys), 4).T
+        active = [counts.active_by_opening.get(opening_id, 0) for opening_id in opening_ids]
+        active += [counts.active_by_employer.get(employer_id, 0) for employer_id in employer_ids]
+        others_open = np.array([counts.open_by_opening.get(opening_id, 0) for opening_id in opening_ids]
+                               + [counts.open_by_employer.get(employer_id, 0) for employer_id in employer_ids],
+                               dtype=np.int64).reshape(-1)
+        past, successes = np.array([counts.track_by_employer.get(employer_id, (0, 0)) for employer_id, _ in keys],
+                                   dtype=np.int64).reshape(-1, 2).T
+        slots = np.concatenate([openings["slots"][at_opening], employers["slots"][at_employer]]).astype(np.int64)
+        free_slots = slots - np.array(active, dtype=np.int64)
         columns.update(free_slots=free_slots, track_record=vectorised.track_record(past, successes),
                        experience=vectorised.experience(past), load=vectorised.employer_load(others_open, free_slots))
         if self.dims is not None:
@@ -396,9 +412,8 @@ class MatchingIndex:
         else:
             columns.update(text_vectors=None, text_has_vector=np.zeros(len(keys), dtype=bool),
                            employer_vectors=None, employer_has_vector=np.zeros(len(keys), dtype=bool))
-        encoded = EncodedProfiles(key_count=len(self._vocabulary),
-                                  **vectorised.encode_citizens([citizen], self._vocabulary), **columns)
-        return encoded, keys
+        return EncodedProfiles(key_count=len(self._vocabulary),
+                               **vectorised.encode_citizens([citizen], self._vocabulary), **columns)
 
     # -----------------------------------------------------------------------------------------------
     # Queries

@@ -328,27 +328,61 @@ async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UU
     return rows
 
 
+@dataclass(frozen=True)
+class PlacementCounts:
+    """What changes with every suggestion and placement, for placements whose other facts the caller holds
+    (the service's index): per opening, and per employer as a placement without an opening, the placements
+    under way and other citizens' open suggestions; per employer, its past placements and their successes.
+    An id that is not listed counts zero."""
+
+    active_by_opening: dict[uuid.UUID, int]
+    active_by_employer: dict[uuid.UUID, int]
+    open_by_opening: dict[uuid.UUID, int]
+    open_by_employer: dict[uuid.UUID, int]
+    track_by_employer: dict[uuid.UUID, tuple[int, int]]
+
+
+# The parts of `placement_counts`, by the code its rows carry.
+_COUNT_PARTS = ("active_by_opening", "active_by_employer", "open_by_opening", "open_by_employer")
+
+
 async def placement_counts(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID],
-                           employer_ids: Sequence[uuid.UUID], today: dt.date,
-                           exclude_citizen: uuid.UUID | None) -> list[asyncpg.Record]:
-    """Only the counts of `opening_rows` / `employer_rows` (free slots, other citizens' open suggestions,
-    the employer's track record): what changes with every suggestion and placement, for placements whose
-    other facts the caller holds. One row per placement, the openings' then the employers', in the order
-    given; one that no longer exists has no free slots."""
-    counts = "free_slots, others_open_suggestions, past_placements, past_successes"
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT {counts} FROM (
-                SELECT 1 AS part, given.n, coalesce(o.slots - coalesce(active.n, 0), 0) AS free_slots,
-                       coalesce(open.n, 0) AS others_open_suggestions, {_TRACK}
-                FROM unnest($1::uuid[]) WITH ORDINALITY AS given(id, n) LEFT JOIN openings o ON o.id = given.id
-                {_opening_count_joins("$3")}
-                UNION ALL
-                SELECT 2, given.n, coalesce(e.capacity - coalesce(active.n, 0), 0), coalesce(open.n, 0), {_TRACK}
-                FROM unnest($4::uuid[]) WITH ORDINALITY AS given(id, n) LEFT JOIN employers e ON e.id = given.id
-                {_employer_count_joins("$3")}) counted
-            ORDER BY part, n""",
-        list(opening_ids), today, exclude_citizen, list(employer_ids))
-    return rows
+                           employer_ids: Sequence[uuid.UUID], track_employer_ids: Sequence[uuid.UUID],
+                           today: dt.date, exclude_citizen: uuid.UUID | None) -> PlacementCounts:
+    """The counts of `opening_rows` / `employer_rows` that change with every suggestion and placement, for
+    the openings and the employers as placements without one (`exclude_citizen`: whose own suggestions do
+    not count), and the track record of `track_employer_ids`. One statement that reads only the placements
+    and suggestions of those ids and returns only the ids that count anything."""
+    rows = await conn.fetch(
+        f"""SELECT 0 AS part, pl.opening_id AS id, count(*) AS n, 0::bigint AS successes FROM placements pl
+                WHERE pl.opening_id = ANY($1::uuid[]) AND {_ACTIVE_PLACEMENT} GROUP BY pl.opening_id
+            UNION ALL
+            SELECT 1, pl.employer_id, count(*), 0 FROM placements pl
+                WHERE pl.employer_id = ANY($4::uuid[]) AND pl.opening_id IS NULL AND {_ACTIVE_PLACEMENT}
+                GROUP BY pl.employer_id
+            UNION ALL
+            SELECT 2, s.opening_id, count(*), 0 FROM suggestions s
+                WHERE s.opening_id = ANY($1::uuid[]) AND {_OPEN_SUGGESTION} AND s.citizen_id IS DISTINCT FROM $3
+                GROUP BY s.opening_id
+            UNION ALL
+            SELECT 3, s.employer_id, count(*), 0 FROM suggestions s
+                WHERE s.employer_id = ANY($4::uuid[]) AND s.opening_id IS NULL AND {_OPEN_SUGGESTION}
+                  AND s.citizen_id IS DISTINCT FROM $3
+                GROUP BY s.employer_id
+            UNION ALL
+            SELECT 4, pl.employer_id, count(*), count(*) FILTER (WHERE pl.outcome IN {_SUCCESS}) FROM placements pl
+                WHERE pl.employer_id = ANY($5::uuid[]) AND pl.outcome IS NOT NULL
+                  AND NOT (pl.outcome = 'extended' AND pl.end_date IS NULL)
+                GROUP BY pl.employer_id""",
+        list(opening_ids), today, exclude_citizen, list(employer_ids), list(track_employer_ids))
+    parts: dict[str, dict[uuid.UUID, int]] = {name: {} for name in _COUNT_PARTS}
+    track: dict[uuid.UUID, tuple[int, int]] = {}
+    for part, entity_id, count, successes in rows:
+        if part == len(_COUNT_PARTS):
+            track[entity_id] = (count, successes)
+        else:
+            parts[_COUNT_PARTS[part]][entity_id] = count
+    return PlacementCounts(**parts, track_by_employer=track)
 
 
 async def opening_for_candidates(conn: asyncpg.Connection, opening_id: uuid.UUID) -> asyncpg.Record | None:
