@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -94,9 +95,11 @@ _HELD_COLUMNS = frozenset(field.name for field in dataclasses.fields(EncodedProf
 def _stack(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """Rows of both, 2-D ones padded with NEVER to the wider."""
     if top.ndim == 2 and top.shape[1] != bottom.shape[1]:
-        width = max(top.shape[1], bottom.shape[1])
-        top, bottom = (np.pad(part, ((0, 0), (0, width - part.shape[1])), constant_values=NEVER)
-                       for part in (top, bottom))
+        stacked = np.full((len(top) + len(bottom), max(top.shape[1], bottom.shape[1])), NEVER,
+                          dtype=np.result_type(top, bottom))
+        stacked[:len(top), :top.shape[1]] = top
+        stacked[len(top):, :bottom.shape[1]] = bottom
+        return stacked
     return np.concatenate([top, bottom])
 
 
@@ -159,6 +162,13 @@ class _Table:
                 self.columns[name][positions] = value
 
 
+@dataclass(frozen=True)
+class _Available:
+    openings: np.ndarray  # open, not expired, and the employer not paused
+    employers: np.ndarray  # not paused
+    with_opening: np.ndarray  # employers with an open opening that has not expired
+
+
 def _scheme_mask(values: Collection[str]) -> int:
     return sum(1 << SCHEME_CODE[Scheme(value)] for value in values)
 
@@ -184,6 +194,7 @@ class MatchingIndex:
         self._groups = np.zeros(0, dtype="U3")
         self._postcode_centres = np.zeros((0, 2))
         self._taxonomy_version: str | None = None
+        self._available_on: dict[dt.date, _Available] = {}
         self.openings = _Table({
             "key": (np.dtype("S16"), (), b""), "employer": (np.dtype(np.int32), (), 0),
             "postcode": (np.dtype(np.int32), (), -1), "open": (np.dtype(bool), (), False),
@@ -269,6 +280,8 @@ class MatchingIndex:
                     await self._forget_citizens(conn)
                 if moved & {"citizens", "vectors"}:
                     citizens = await conn.fetch(_CHANGED_CITIZENS, self.encoder_id, since["citizens"], since["vectors"])
+            if employers or openings:
+                self._available_on = {}
             self._apply_employers(employers, taxonomy)
             self._apply_openings(openings, taxonomy)
             self._apply_citizens(citizens, taxonomy)
@@ -424,9 +437,18 @@ class MatchingIndex:
         area: np.ndarray = reach[table["postcode"]]
         return area
 
-    def _paused_employers(self, today: dt.date) -> np.ndarray:
-        paused: np.ndarray = self.employers["paused"] & (self.employers["paused_until"] > today.toordinal())
-        return paused
+    def _available(self, today: dt.date) -> "_Available":
+        """What the coarse filters read about every opening and employer on `today`, computed once per day
+        and look (a look that applies changes drops it)."""
+        found = self._available_on.get(today)
+        if found is None:
+            openings, employers = self.openings, self.employers
+            paused = employers["paused"] & (employers["paused_until"] > today.toordinal())
+            open_now = openings["open"] & (openings["expires"] >= today.toordinal())
+            found = _Available(openings=open_now & ~paused[openings["employer"]], employers=~paused,
+                               with_opening=np.bincount(openings["employer"][open_now], minlength=len(employers)) > 0)
+            self._available_on = {today: found}
+        return found
 
     def opening_candidates(self, postcodes: Sequence[str], today: dt.date, schemes: Sequence[str], *,
                            vector: np.ndarray | None, occupation_uris: Collection[str],
@@ -439,9 +461,8 @@ class MatchingIndex:
         asks HNSW) and
         the `taxonomy_k` best taxonomy matches (`occupation_isco`: the snapshot's occupation → ISCO group)."""
         table = self.openings
-        eligible = np.flatnonzero(
-            table["open"] & (table["expires"] >= today.toordinal()) & ~self._paused_employers(today)[table["employer"]]
-            & ((table["schemes"] & _scheme_mask(schemes)) != 0) & self._in_area(table, postcodes))
+        eligible = np.flatnonzero(self._available(today).openings & ((table["schemes"] & _scheme_mask(schemes)) != 0)
+                                  & self._in_area(table, postcodes))
         if len(eligible) <= every_up_to:
             return self._found(table, eligible, len(eligible))
         chosen = [self._taxonomy(eligible, occupation_uris, isco_groups, skill_uris, occupation_isco, taxonomy_k)]
@@ -452,7 +473,7 @@ class MatchingIndex:
     @staticmethod
     def _found(table: _Table, positions: np.ndarray, eligible: int) -> Candidates:
         ordered = positions[np.argsort(table["key"][positions], kind="stable")]
-        return Candidates(ids=[table.ids[at] for at in ordered], eligible=eligible)
+        return Candidates(ids=[table.ids[at] for at in ordered.tolist()], eligible=eligible)
 
     @staticmethod
     def _nearest(table: _Table, eligible: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
@@ -488,7 +509,11 @@ class MatchingIndex:
         group_codes = np.append(np.isin(self._occupation_groups(occupation_isco), list(isco_groups)), False)
         exact, group = exact_codes[occupation], group_codes[occupation]
         held = [codes["skill"][uri] for uri in skill_uris if uri in codes["skill"]]
-        skill = np.isin(self.openings["skills"][eligible], held).any(axis=1) if held else np.zeros(len(eligible), bool)
+        skill = np.zeros(len(eligible), bool)
+        if held:
+            held_codes = np.zeros(len(codes["skill"]) + 1, dtype=bool)  # the last for -1, no skill
+            held_codes[held] = True
+            skill = held_codes[self.openings["skills"][eligible]].any(axis=1)
         match = exact | group | skill
         rows, exact, group = eligible[match], exact[match], group[match]
         order = np.lexsort((self.openings["key"][rows], ~group, ~exact))
@@ -516,18 +541,17 @@ class MatchingIndex:
         """As `repository.employer_ids_without_openings`: employers in the postcodes, not paused, open to a
         shared scheme other than an ordinary job, with no open unexpired opening; the `limit` nearest to
         `near` (`points`: postcode → its centre), ties by id."""
-        openings, employers = self.openings, self.employers
-        open_now = openings["open"] & (openings["expires"] >= today.toordinal())
-        has_opening = np.bincount(openings["employer"][open_now], minlength=len(employers)) > 0
+        employers = self.employers
+        available = self._available(today)
         wanted = _scheme_mask(schemes) & ~_ORDINARY
-        rows = np.flatnonzero(self._in_area(employers, postcodes) & ~self._paused_employers(today)
-                              & ((employers["schemes"] & wanted) != 0) & ~has_opening)
+        rows = np.flatnonzero(self._in_area(employers, postcodes) & available.employers
+                              & ((employers["schemes"] & wanted) != 0) & ~available.with_opening)
         if not len(rows):
             return []
         centres = self._centres(points)[employers["postcode"][rows]]
         km = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(rows), near[0]), np.full(len(rows), near[1]))
         order = np.lexsort((employers["key"][rows], km))
-        return [employers.ids[at] for at in rows[order[:limit]]]
+        return [employers.ids[at] for at in rows[order[:limit]].tolist()]
 
 
     def citizen_candidates(self, jobcentre_code: int, near: tuple[float, float], schemes: Sequence[str], *,

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,11 +154,27 @@ def _rank(engine: Engine, citizens: Sequence[CitizenProfile], placements: Sequen
                                                              engine.today))
     scores = engine.scorer.score(features) if len(features) else np.zeros(0)
     commute = features[:, FEATURE_INDEX["commute_km"]]
-    scored = [_Scored(citizens[c], placements[p], vectorised.SCHEMES[scheme], float(km), row, float(score))
-              for c, p, scheme, km, row, score in zip(kept_citizens, kept_placements, schemes, commute, features,
-                                                      scores, strict=True)]
-    scored.sort(key=lambda item: (-round(item.score, 9), str(item.citizen.id), item.placement.key))
+    kept = [(citizens[c], placements[p]) for c, p in zip(kept_citizens.tolist(), kept_placements.tolist(), strict=True)]
+    order = _best_first(scores, [citizen.id for citizen, _ in kept], [placement.employer_id for _, placement in kept],
+                        [placement.opening_id for _, placement in kept])
+    scored = [_Scored(kept[at][0], kept[at][1], vectorised.SCHEMES[schemes[at]], float(commute[at]), features[at],
+                      float(scores[at])) for at in order.tolist()]
     return scored, passes
+
+
+def _best_first(scores: np.ndarray, citizen_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
+                opening_ids: Sequence[uuid.UUID | None]) -> np.ndarray:
+    """Positions of the pairs in rank order: score (to 9 decimals, so that float noise never reorders)
+    descending, ties by citizen, employer and opening id (none first), as the ids' text sorts."""
+    ties = (_sort_keys(opening_ids), _sort_keys(employer_ids), _sort_keys(citizen_ids))
+    order: np.ndarray = np.lexsort((*ties, -np.round(scores, 9)))
+    return order
+
+
+def _sort_keys(ids: Sequence[uuid.UUID | None]) -> np.ndarray:
+    """Ids as 16-byte strings, which sort as the ids' text does (a UUID's text is its bytes in hex); None as
+    the empty string, first."""
+    return np.array([b"" if value is None else value.bytes for value in ids], dtype="S16")
 
 
 def _facts(engine: Engine, item: _Scored) -> PairFacts:
@@ -399,9 +415,25 @@ class _Pending:
     score: float
 
 
+@dataclass(frozen=True)
+class _ScoredPairs:
+    """Eligible pairs scored on the index's encodings, best first; each becomes a `_Pending` only when it is
+    reached (a ranking reads a few dozen of several hundred)."""
+
+    ids: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]  # (citizen, employer, opening) per pair
+    schemes: np.ndarray
+    features: np.ndarray
+    scores: np.ndarray
+
+    def __iter__(self) -> Iterator[_Pending]:
+        for at, (citizen_id, employer_id, opening_id) in enumerate(self.ids):
+            yield _Pending(citizen_id, employer_id, opening_id, vectorised.SCHEMES[self.schemes[at]], self.features[at],
+                           float(self.scores[at]))
+
+
 def _score_encoded(engine: Engine, encoded: vectorised.EncodedProfiles,
                    pairs: Sequence[tuple[int, int, tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]], *,
-                   max_km: np.ndarray, wanted: Scheme | None) -> list[_Pending]:
+                   max_km: np.ndarray, wanted: Scheme | None) -> _ScoredPairs:
     """The eligible pairs (citizen position, placement position, (citizen, employer, opening) ids) scored
     and ranked as `_rank` ranks them; `max_km` is the commute limit per pair."""
     citizens = np.array([pair[0] for pair in pairs], dtype=np.int64)
@@ -409,29 +441,25 @@ def _score_encoded(engine: Engine, encoded: vectorised.EncodedProfiles,
     passes = vectorised.eligible(encoded, citizens, placements, engine.today, max_km=max_km, wanted=wanted)
     kept = np.flatnonzero(passes)
     schemes = vectorised.choose_schemes(encoded, citizens[kept], placements[kept], wanted)
-    features = np.ascontiguousarray(vectorised.pair_features(encoded, citizens[kept], placements[kept], schemes,
-                                                             engine.today))
+    features = vectorised.pair_features(encoded, citizens[kept], placements[kept], schemes, engine.today)
     scores = engine.scorer.score(features) if len(features) else np.zeros(0)
-    pending = []
-    for at, scheme, row, score in zip(kept.tolist(), schemes, features, scores, strict=True):
-        citizen_id, employer_id, opening_id = pairs[at][2]
-        pending.append(_Pending(citizen_id, employer_id, opening_id, vectorised.SCHEMES[scheme], row, float(score)))
-    pending.sort(key=lambda item: (-round(item.score, 9), str(item.citizen_id), str(item.employer_id),
-                                   str(item.opening_id or "")))
-    return pending
+    ids = [pairs[at][2] for at in kept.tolist()]
+    order = _best_first(scores, *zip(*ids, strict=True)) if ids else np.zeros(0, dtype=np.int64)
+    return _ScoredPairs(ids=[ids[at] for at in order.tolist()], schemes=schemes[order],
+                        features=np.ascontiguousarray(features[order]), scores=scores[order])
 
 
 CurrentPairs = Callable[[Sequence[_Pending]], Awaitable[dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None],
                                                              tuple[CitizenProfile, Placement]]]]
 
 
-async def _top_on_current_rows(conn: asyncpg.Connection, engine: Engine, pending: Sequence[_Pending], *, limit: int,
+async def _top_on_current_rows(conn: asyncpg.Connection, engine: Engine, pending: _ScoredPairs, *, limit: int,
                                max_km: float | None, wanted: Scheme | None,
                                current: CurrentPairs) -> list[tuple[_Scored, str]]:
     """The first `limit` pairs not yet decided, as `_rank_and_store` chooses them from profiles read in
     full: `current` reads the citizens and placements of a batch of pairs as they are now, and each pair must
     still pass every hard rule on those (`max_km`: the commute limit, None for the citizen's own)."""
-    decided = await repository.decided_pairs(conn, sorted({item.citizen_id for item in pending}, key=str))
+    decided = await repository.decided_pairs(conn, sorted({ids[0] for ids in pending.ids}, key=str))
     chosen: list[tuple[_Scored, str]] = []
     upcoming = iter(pending)
     while len(chosen) < limit:
