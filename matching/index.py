@@ -86,6 +86,7 @@ _GONE_CITIZENS = """SELECT i.id, c.id IS NULL AS gone, v.entity_id IS NULL AS wi
 _PER_REQUEST = frozenset({"free_slots", "track_record", "experience", "load", "text_vectors", "text_has_vector",
                           "employer_vectors", "employer_has_vector", "citizen_vectors", "citizen_has_vector"})
 _FLOAT32_SLACK = 1e-5  # float32 cosine error bound (~1e-6 at 384 dimensions) with room to spare
+_GATHER_ROWS = 512  # vectors gathered at a time for a product (768 KB at 384 dimensions: within the CPU cache)
 
 
 
@@ -185,6 +186,7 @@ class MatchingIndex:
         self.encoder_id = encoder_id
         self.dims = dims
         self._lock = asyncio.Lock()
+        self._scratch = np.empty((0, 0), dtype=np.float32)  # `_products`' block (one event loop: never shared)
         self._seen: dict[str, int] | None = None
         self._reset()
 
@@ -475,8 +477,7 @@ class MatchingIndex:
         ordered = positions[np.argsort(table["key"][positions], kind="stable")]
         return Candidates(ids=[table.ids[at] for at in ordered.tolist()], eligible=eligible)
 
-    @staticmethod
-    def _nearest(table: _Table, eligible: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
+    def _nearest(self, table: _Table, eligible: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
         """The k nearest by cosine distance, ties by id; rows without a vector are never among them."""
         norms = table["norm"][eligible]
         rows, norms = eligible[norms > 0], norms[norms > 0]
@@ -486,7 +487,7 @@ class MatchingIndex:
             return rows[:0]
         # float32 products choose the few near the cut; float64, rounded, orders those, so that equal
         # vectors tie exactly (float32 BLAS rounds by row position) and ties break by id as in SQL.
-        similarity = (table["vector"][rows] @ (query / norm)) / norms
+        similarity = self._products(table["vector"], rows, query / norm) / norms
         if len(rows) > k:
             cut = np.partition(similarity, len(rows) - k)[len(rows) - k]
             near_cut = similarity >= cut - _FLOAT32_SLACK
@@ -496,6 +497,18 @@ class MatchingIndex:
         order = np.lexsort((table["key"][rows], -similarity))
         nearest: np.ndarray = rows[order[:k]]
         return nearest
+
+    def _products(self, vectors: np.ndarray, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """vectors[rows] @ query, gathered a cache-sized block at a time: gathering every row first writes
+        (and reads back) megabytes, which took three times as long as the products at 25,000 rows."""
+        if self._scratch.shape != (_GATHER_ROWS, vectors.shape[1]):
+            self._scratch = np.empty((_GATHER_ROWS, vectors.shape[1]), dtype=np.float32)
+        products = np.empty(len(rows), dtype=np.float32)
+        for start in range(0, len(rows), _GATHER_ROWS):
+            part = rows[start:start + _GATHER_ROWS]
+            block = np.take(vectors, part, axis=0, out=self._scratch[:len(part)], mode="clip")  # "raise" copies
+            np.dot(block, query, out=products[start:start + len(part)])
+        return products
 
     def _taxonomy(self, eligible: np.ndarray, occupation_uris: Collection[str], isco_groups: Collection[str],
                   skill_uris: Collection[str], occupation_isco: Mapping[str, str], k: int) -> np.ndarray:
