@@ -1,11 +1,11 @@
 """The connection pool: one per process, with JSON and pgvector codecs registered on every connection."""
 
-import json
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import asyncpg
+import orjson
 from pgvector.asyncpg import register_vector
 
 from core.errors import Conflict
@@ -16,9 +16,15 @@ Connection = asyncpg.Connection
 Pool = asyncpg.Pool
 
 
+def json_text(value: Any) -> str:
+    """JSON text for a json/jsonb parameter (orjson: several times faster than the standard library; NaN
+    becomes null, which PostgreSQL accepts where it refuses NaN)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    for name in ("jsonb", "json"):
+        await conn.set_type_codec(name, encoder=json_text, decoder=orjson.loads, schema="pg_catalog")
     await register_vector(conn)
 
 

@@ -7,7 +7,6 @@ int from the encoder, never user input.
 """
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from typing import Any
 
 import asyncpg
 import numpy as np
+
+from core.db import json_text
 
 # Placements still under way hold a slot: no outcome yet (or extended) and not ended.
 _ACTIVE_PLACEMENT = "(pl.outcome IS NULL OR pl.outcome = 'extended') AND (pl.end_date IS NULL OR pl.end_date >= $2)"
@@ -427,8 +428,8 @@ async def store_suggestions(conn: asyncpg.Connection,
         [row["citizen_id"] for row in rows], [row["jobcentre_code"] for row in rows],
         [row["employer_id"] for row in rows], [row["opening_id"] for row in rows],
         [row["scheme"] for row in rows], [row["origin"] for row in rows], [row["score"] for row in rows],
-        [row["commute_km"] for row in rows], [json.dumps(row["features"]) for row in rows],
-        [json.dumps(row["reasons"]) for row in rows], [json.dumps(row["warnings"]) for row in rows],
+        [row["commute_km"] for row in rows], [json_text(row["features"]) for row in rows],
+        [json_text(row["reasons"]) for row in rows], [json_text(row["warnings"]) for row in rows],
         [row["scorer_version"] for row in rows], [row["input_hash"] for row in rows])
     ids = {(r["citizen_id"], r["employer_id"], r["opening_id"], r["scheme"]): r["id"] for r in stored}
     missing = [row for row in rows if (row["citizen_id"], row["employer_id"], row["opening_id"], row["scheme"])
