@@ -164,6 +164,18 @@ class _Table:
 
 
 @dataclass(frozen=True)
+class IndexedPlacements:
+    """Placements a ranking scores, as the index holds them: the openings, then the employers without one."""
+
+    opening_ids: list[uuid.UUID]
+    employer_ids: list[uuid.UUID]
+    keys: list[tuple[uuid.UUID, uuid.UUID | None]]  # (employer id, opening id or None) per placement
+    at_opening: np.ndarray  # positions in the index's tables
+    at_employer: np.ndarray
+    employer_of: np.ndarray  # each opening's employer's position
+
+
+@dataclass(frozen=True)
 class _Available:
     openings: np.ndarray  # open, not expired, and the employer not paused
     employers: np.ndarray  # not paused
@@ -381,27 +393,29 @@ class MatchingIndex:
     # -----------------------------------------------------------------------------------------------
     # Placements encoded for scoring
 
-    def placement_keys(self, opening_ids: Sequence[uuid.UUID],
-                       employer_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
-        """Each placement's (employer id, opening id or None): the openings, then the employers without one."""
-        employer_of = self.openings["employer"][self._positions(self.openings, opening_ids)]
+    def placements(self, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID]) -> "IndexedPlacements":
+        """The openings, then the employers without one, as the index holds them."""
+        at_opening = self._positions(self.openings, opening_ids)
+        employer_of = self.openings["employer"][at_opening]
         keys: list[tuple[uuid.UUID, uuid.UUID | None]] = [
-            (self.employers.ids[employer], opening) for employer, opening in zip(employer_of, opening_ids, strict=True)]
-        return keys + [(employer_id, None) for employer_id in employer_ids]
+            (self.employers.ids[employer], opening)
+            for employer, opening in zip(employer_of.tolist(), opening_ids, strict=True)]
+        keys += [(employer_id, None) for employer_id in employer_ids]
+        return IndexedPlacements(opening_ids=list(opening_ids), employer_ids=list(employer_ids), keys=keys,
+                                 at_opening=at_opening, at_employer=self._positions(self.employers, employer_ids),
+                                 employer_of=employer_of)
 
     @staticmethod
     def _positions(table: "_Table", entity_ids: Sequence[uuid.UUID]) -> np.ndarray:
         return np.array([table.position[entity_id] for entity_id in entity_ids], dtype=np.int64)
 
-    def encode(self, citizen: CitizenProfile, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
-               keys: Sequence[tuple[uuid.UUID, uuid.UUID | None]], counts: PlacementCounts) -> EncodedProfiles:
-        """The citizen and the placements (openings, then employers without one, as given; `keys` from
-        `placement_keys`) encoded as `vectorised.encode_profiles` encodes their profiles, with the counts read
-        for this request (`repository.placement_counts`)."""
+    def encode(self, citizen: CitizenProfile, placements: "IndexedPlacements",
+               counts: PlacementCounts) -> EncodedProfiles:
+        """The citizen and the placements encoded as `vectorised.encode_profiles` encodes their profiles, with
+        the counts read for this request (`repository.placement_counts`)."""
         openings, employers = self.openings, self.employers
-        at_opening = self._positions(openings, opening_ids)
-        at_employer = self._positions(employers, employer_ids)
-        employer_of = openings["employer"][at_opening]
+        at_opening, at_employer, employer_of = placements.at_opening, placements.at_employer, placements.employer_of
+        opening_ids, employer_ids, keys = placements.opening_ids, placements.employer_ids, placements.keys
         columns: dict[str, Any] = {}
         for name in openings.columns.keys() & employers.columns.keys():
             if name in _HELD_COLUMNS:

@@ -494,11 +494,12 @@ async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: Matc
     """The top `query.limit` placements for the citizen, as `_rank` and `_rank_and_store` choose them from
     placements read in full, but scored on the index's encoded placements and this request's counts: only
     the chosen placements are read in full."""
-    keys = index.placement_keys(opening_ids, employer_ids)
+    placements = index.placements(opening_ids, employer_ids)
+    keys = placements.keys
     counts = await repository.placement_counts(conn, opening_ids, employer_ids,
                                                sorted({employer_id for employer_id, _ in keys}, key=str),
                                                engine.today, citizen.id)
-    encoded = index.encode(citizen, opening_ids, employer_ids, keys, counts)
+    encoded = index.encode(citizen, placements, counts)
     pending = _score_encoded(engine, encoded, [(0, at, (citizen.id, *key)) for at, key in enumerate(keys)],
                              max_km=np.full(len(keys), max_km), wanted=query.scheme)
 
