@@ -19,7 +19,8 @@ from core.db import json_text
 
 # Placements still under way hold a slot: no outcome yet (or extended) and not ended.
 _ACTIVE_PLACEMENT = "(pl.outcome IS NULL OR pl.outcome = 'extended') AND (pl.end_date IS NULL OR pl.end_date >= $2)"
-# Suggestions that still claim a consultant's attention at the employer: contacted, or proposed lately.
+# Suggestions that still claim a consultant's attention at the employer: contacted, or proposed lately
+# (counted through the partial indexes of migration 0012, whose predicate this implies).
 _OPEN_SUGGESTION = ("s.origin <> 'import' AND (s.state = 'contacted' OR (s.state = 'proposed' "
                     "AND s.updated_at > now() - interval '14 days'))")
 _SUCCESS = "('completed', 'hired', 'extended')"
