@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -260,9 +261,9 @@ async def _explain_and_store(conn: asyncpg.Connection, engine: Engine, chosen: l
 
 
 def _feature_json(values: np.ndarray) -> dict[str, float | None]:
-    """Features as stored with a suggestion: NaN (unknown) becomes null."""
-    return {name: None if np.isnan(value) else round(float(value), 6)
-            for name, value in zip(FEATURE_NAMES, values, strict=True)}
+    """Features as stored with a suggestion, to 6 decimals: NaN (unknown) becomes null."""
+    return {name: None if math.isnan(value) else value
+            for name, value in zip(FEATURE_NAMES, np.round(values, 6).tolist(), strict=True)}
 
 
 def _pair_hash(item: _Scored) -> str:
@@ -508,7 +509,7 @@ async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: Matc
         placements = await _load_placements(conn, engine, taxonomy,
                                             [item.opening_id for item in batch if item.opening_id is not None],
                                             [item.employer_id for item in batch if item.opening_id is None],
-                                            citizen.id)
+                                            citizen.id, vectors=False)
         return {(citizen.id, placement.employer_id, placement.opening_id): (citizen, placement)
                 for placement in placements}
 
@@ -546,29 +547,34 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
     return sorted(ids, key=str), "approximate"
 
 
-def _index_vectors(index: MatchingIndex | None, row: asyncpg.Record, *,
-                   opening: bool) -> tuple[np.ndarray | None, np.ndarray | None] | None:
+def _index_vectors(index: MatchingIndex | None, row: asyncpg.Record, *, opening: bool,
+                   wanted: bool) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     if index is None:
         return None
+    if not wanted:
+        return None, None
     return (index.opening_vector(row["opening_id"]) if opening else None, index.employer_vector(row["employer_id"]))
 
 
 async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
                            opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
-                           citizen_id: uuid.UUID | None) -> list[Placement]:
+                           citizen_id: uuid.UUID | None, *, vectors: bool = True) -> list[Placement]:
     """The placements as the engine sees them now (`citizen_id`: whose own open suggestions do not count
-    as load); with the index, their vectors come from it rather than the rows."""
+    as load); with the index, their vectors come from it rather than the rows, or not at all without
+    `vectors` (pairs scored on the index's encodings need them for no fact the explanation quotes)."""
     index = engine.index
     encoder_id = None if index is not None else engine.encoder_id
     placements = []
     if opening_ids:
         rows = await repository.opening_rows(conn, opening_ids, engine.today, encoder_id, citizen_id)
-        placements += [placement_from_row(row, taxonomy, opening=True, vectors=_index_vectors(index, row, opening=True))
+        placements += [placement_from_row(row, taxonomy, opening=True,
+                                          vectors=_index_vectors(index, row, opening=True, wanted=vectors))
                        for row in rows]
     if employer_ids:
         rows = await repository.employer_rows(conn, employer_ids, engine.today, encoder_id, citizen_id)
         placements += [placement_from_row(row, taxonomy, opening=False,
-                                          vectors=_index_vectors(index, row, opening=False)) for row in rows]
+                                          vectors=_index_vectors(index, row, opening=False, wanted=vectors))
+                       for row in rows]
     placements.sort(key=lambda placement: placement.key)
     return placements
 
