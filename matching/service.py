@@ -324,12 +324,12 @@ async def suggestions_for_citizen(conn: asyncpg.Connection, principal: Principal
                      [row["updated_at"].isoformat()])
     cached = await engine.cache.get(key)
     if cached is not None:
-        return RankedList.model_validate(cached)
+        return RankedList.model_validate_json(cached)
 
     taxonomy = await taxonomy_snapshot.current(conn)
     citizen = citizen_profile(row, taxonomy)
     result = await _suggest(conn, engine, citizen, query, taxonomy, generations)
-    await engine.cache.set(key, result.model_dump(mode="json"))
+    await engine.cache.set(key, result.model_dump_json())
     return result
 
 
@@ -595,7 +595,7 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
     key = _cache_key("opening", opening_id, repository.data_version(generations), engine, query, [jobcentre_code])
     cached = await engine.cache.get(key)
     if cached is not None:
-        result = RankedList.model_validate(cached)
+        result = RankedList.model_validate_json(cached)
         await audit.record(conn, principal, "candidates", [item.citizen.id for item in result.items if item.citizen],
                            jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
         return result
@@ -626,7 +626,7 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
                        jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
     result = RankedList(items=items, scorer_version=engine.scorer.version, considered=considered,
                         retrieval=retrieval, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
-    await engine.cache.set(key, result.model_dump(mode="json"))
+    await engine.cache.set(key, result.model_dump_json())
     return result
 
 
