@@ -92,7 +92,7 @@ TARGET_P95_MS = 50.0
 TARGET_FLOOR_RATIO = 5.0
 TARGET_CONCURRENCY = 8
 DATA_FORMAT = 2  # bump when the loaded data changes shape, so old caches are rebuilt
-WARMUP_REQUESTS = 10
+WARMUP_PER_CLIENT = 4  # warm-up requests per client, at the highest concurrency measured
 # Demo dates (expiry, start, availability) are relative to the load day; after a few weeks most openings
 # have expired and the data no longer looks like a live jobcentre's.
 STALE_AFTER_DAYS = 14
@@ -576,8 +576,8 @@ async def measure_floor(database_url: str, encoder: str, queries: Sequence[np.nd
             plan = "\n".join(row[0] for row in await conn.fetch(f"EXPLAIN {FLOOR_SQL}", queries[0], encoder))
             if "hnsw" not in plan:
                 say(f"WARNING: the floor query does not use the HNSW index:\n{plan}")
-            for vector in queries[:20]:  # warm the index pages and the prepared statement
-                await conn.fetch(FLOOR_SQL, vector, encoder)
+        # Warm the index pages and every connection's prepared statement, as the service is warmed.
+        await _floor_run(pool, encoder, queries[:WARMUP_PER_CLIENT * max(concurrencies)], max(concurrencies))
         for concurrency in concurrencies:
             latencies, wall = await _floor_run(pool, encoder, queries, concurrency)
             floor = Floor(concurrency, len(queries), latencies, wall, plan)
@@ -973,7 +973,8 @@ async def measure(arguments: argparse.Namespace, resolved: Settings, data: dict[
     plan = data["plan"]
     requests = arguments.requests or (300 if arguments.scale >= 0.5 else 100)
     phases_per_endpoint = len(arguments.concurrency)
-    needed = WARMUP_REQUESTS + requests * phases_per_endpoint + (arguments.profile + 1 if arguments.profile else 0)
+    warmup = WARMUP_PER_CLIENT * max(arguments.concurrency)
+    needed = warmup + requests * phases_per_endpoint + (arguments.profile + 1 if arguments.profile else 0)
     assert resolved.database_url is not None and resolved.redis_url is not None
     pool = await create_pool(resolved.database_url, min_size=1, max_size=4)
     try:
@@ -1023,10 +1024,12 @@ async def measure(arguments: argparse.Namespace, resolved: Settings, data: dict[
                                          timeout=aiohttp.ClientTimeout(total=120)) as client:
             for endpoint in arguments.endpoints:
                 targets = paths[endpoint]
-                warm = await hammer(client, targets[:WARMUP_REQUESTS], 1)
+                # At the highest concurrency, so that every API process and the database connections its
+                # pool opens have served requests (prepared statements, first-use caches) before the timing.
+                warm = await hammer(client, targets[:warmup], max(arguments.concurrency))
                 if set(warm.statuses) != {200}:
                     raise RuntimeError(f"warm-up {endpoint} answered {dict(warm.statuses)}; see {log_path}")
-                offset = WARMUP_REQUESTS
+                offset = warmup
                 for concurrency in arguments.concurrency:
                     batch = targets[offset:offset + requests]
                     offset += requests
@@ -1042,7 +1045,7 @@ async def measure(arguments: argparse.Namespace, resolved: Settings, data: dict[
     if arguments.profile:
         pool = await create_pool(resolved.database_url, min_size=1, max_size=2)
         try:
-            offset = WARMUP_REQUESTS + requests * phases_per_endpoint
+            offset = warmup + requests * phases_per_endpoint
             report["profile"] = await profile(pool, resolved, citizens[offset:offset + arguments.profile + 1],
                                               openings[offset:offset + arguments.profile + 1], principals)
         finally:
