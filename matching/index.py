@@ -43,15 +43,13 @@ _SCOPES = ["placements", "vectors", "removals", "citizens", "citizen_removals"]
 _NO_DATE = dt.date.max.toordinal()
 _ORDINARY = 1 << SCHEME_CODE[Scheme.ORDINARY]
 
-# Counts come per request; here the opening's own slots stand in for its free slots.
-_NO_COUNTS = "0 AS others_open_suggestions, 0 AS past_placements, 0 AS past_successes"
 _OPENINGS = f"""
-    SELECT {repository.OPENING_FACTS}, o.slots AS free_slots, {_NO_COUNTS},
+    SELECT {repository.OPENING_FACTS}, o.slots AS free_slots, {repository.UNCOUNTED},
            o.status = 'open' AS open, o.essential_skill_uris, v.embedding
     FROM {repository.OPENINGS_WITH_EMPLOYERS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'opening' AND v.entity_id = o.id AND v.encoder_id = $1"""
 _EMPLOYERS = f"""
-    SELECT {repository.EMPLOYER_FACTS}, e.capacity AS free_slots, {_NO_COUNTS}, e.status = 'paused' AS paused,
+    SELECT {repository.EMPLOYER_FACTS}, e.capacity AS free_slots, {repository.UNCOUNTED}, e.status = 'paused' AS paused,
            v.embedding
     FROM {repository.EMPLOYERS_WITH_GROUPS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'employer' AND v.entity_id = e.id AND v.encoder_id = $1"""
@@ -308,7 +306,7 @@ class MatchingIndex:
         request."""
         placements = [placement_from_row(row, taxonomy, opening=opening, vectors=(None, None)) for row in rows]
         columns = vectorised.encode_placements(placements, self._vocabulary)
-        # The rows count nothing (`_NO_COUNTS`): their free slots are the opening's slots, the employer's capacity.
+        # The rows count nothing (`repository.UNCOUNTED`): free slots are the slots, or the capacity.
         table.assign(positions, {**{name: value for name, value in columns.items() if name not in _PER_REQUEST},
                                  "slots": columns["free_slots"]})
 

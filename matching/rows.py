@@ -9,6 +9,7 @@ import numpy as np
 from core.vocab import Need, Scheme, TargetGroup
 from matching.features import normalise_text
 from matching.profiles import CitizenProfile, Placement, Skill
+from matching.repository import PlacementCounts
 from taxonomy.snapshot import TaxonomySnapshot
 
 EXPERIENCE_YEARS_FOR_SKILLS = 1.0
@@ -76,9 +77,23 @@ def opening_skills(row: asyncpg.Record, taxonomy: TaxonomySnapshot) -> tuple[Ski
 
 
 def placement_from_row(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, opening: bool,
-                       vectors: tuple[np.ndarray | None, np.ndarray | None] | None = None) -> Placement:
+                       vectors: tuple[np.ndarray | None, np.ndarray | None] | None = None,
+                       counts: PlacementCounts | None = None) -> Placement:
     """A placement (an opening, or an employer without one) from its row; with `vectors`, the opening's
-    and employer's vectors are those given (the row then has none)."""
+    and employer's vectors are those given (the row then has none); with `counts`, its free slots, other
+    citizens' open suggestions and the employer's track record are those counted (the row then counts
+    nothing: `repository.UNCOUNTED`)."""
+    free_slots, others_open = row["free_slots"], row["others_open_suggestions"]
+    past_placements, past_successes = row["past_placements"], row["past_successes"]
+    if counts is not None:
+        employer_id = row["employer_id"]
+        if opening:
+            free_slots -= counts.active_by_opening.get(row["opening_id"], 0)
+            others_open = counts.open_by_opening.get(row["opening_id"], 0)
+        else:
+            free_slots -= counts.active_by_employer.get(employer_id, 0)
+            others_open = counts.open_by_employer.get(employer_id, 0)
+        past_placements, past_successes = counts.track_by_employer.get(employer_id, (0, 0))
     occupation_uri = row["occupation_uri"] if opening else None
     if vectors is not None:
         opening_vector, employer_vector = vectors
@@ -98,9 +113,9 @@ def placement_from_row(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, openi
         status=row["status"] if opening else "open", expires_on=row["expires_on"] if opening else None,
         start_date=row["start_date"] if opening else None, employer_status=row["employer_status"],
         employer_paused_until=row["employer_paused_until"],
-        employer_available_from=row["employer_available_from"], free_slots=row["free_slots"],
+        employer_available_from=row["employer_available_from"], free_slots=free_slots,
         offers=offers(row), employer_industry=row["employer_industry"],
-        past_placements=row["past_placements"], past_successes=row["past_successes"],
-        others_open_suggestions=row["others_open_suggestions"], changed_at=row["changed_at"],
+        past_placements=past_placements, past_successes=past_successes,
+        others_open_suggestions=others_open, changed_at=row["changed_at"],
         opening_vector=opening_vector, employer_vector=employer_vector,
         employer_isco_groups=frozenset() if opening else frozenset(row["isco_groups"] or []))

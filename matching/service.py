@@ -460,7 +460,7 @@ async def _top_on_current_rows(conn: asyncpg.Connection, engine: Engine, pending
     """The first `limit` pairs not yet decided, as `_rank_and_store` chooses them from profiles read in
     full: `current` reads the citizens and placements of a batch of pairs as they are now, and each pair must
     still pass every hard rule on those (`max_km`: the commute limit, None for the citizen's own)."""
-    decided = await repository.decided_pairs(conn, sorted({ids[0] for ids in pending.ids}, key=str))
+    decided = await repository.decided_pairs(conn, list({ids[0] for ids in pending.ids}))  # any order
     chosen: list[tuple[_Scored, str]] = []
     upcoming = iter(pending)
     while len(chosen) < limit:
@@ -498,7 +498,7 @@ async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: Matc
     placements = index.placements(opening_ids, employer_ids)
     keys = placements.keys
     counts = await repository.placement_counts(conn, opening_ids, employer_ids,
-                                               sorted({employer_id for employer_id, _ in keys}, key=str),
+                                               list({employer_id for employer_id, _ in keys}),  # any order
                                                engine.today, citizen.id)
     encoded = index.encode(citizen, placements, counts)
     pending = _score_encoded(engine, encoded, [(0, at, (citizen.id, *key)) for at, key in enumerate(keys)],
@@ -506,10 +506,14 @@ async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: Matc
 
     async def current(batch: Sequence[_Pending]) -> dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None],
                                                          tuple[CitizenProfile, Placement]]:
-        placements = await _load_placements(conn, engine, taxonomy,
-                                            [item.opening_id for item in batch if item.opening_id is not None],
-                                            [item.employer_id for item in batch if item.opening_id is None],
-                                            citizen.id, vectors=False)
+        # With this request's counts, and without vectors: no fact the explanation quotes needs them.
+        openings, employers = await repository.uncounted_rows(
+            conn, [item.opening_id for item in batch if item.opening_id is not None],
+            [item.employer_id for item in batch if item.opening_id is None])
+        placements = [placement_from_row(row, taxonomy, opening=True, vectors=(None, None), counts=counts)
+                      for row in openings]
+        placements += [placement_from_row(row, taxonomy, opening=False, vectors=(None, None), counts=counts)
+                       for row in employers]
         return {(citizen.id, placement.employer_id, placement.opening_id): (citizen, placement)
                 for placement in placements}
 
@@ -547,34 +551,29 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
     return sorted(ids, key=str), "approximate"
 
 
-def _index_vectors(index: MatchingIndex | None, row: asyncpg.Record, *, opening: bool,
-                   wanted: bool) -> tuple[np.ndarray | None, np.ndarray | None] | None:
+def _index_vectors(index: MatchingIndex | None, row: asyncpg.Record, *,
+                   opening: bool) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     if index is None:
         return None
-    if not wanted:
-        return None, None
     return (index.opening_vector(row["opening_id"]) if opening else None, index.employer_vector(row["employer_id"]))
 
 
 async def _load_placements(conn: asyncpg.Connection, engine: Engine, taxonomy: TaxonomySnapshot,
                            opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID],
-                           citizen_id: uuid.UUID | None, *, vectors: bool = True) -> list[Placement]:
+                           citizen_id: uuid.UUID | None) -> list[Placement]:
     """The placements as the engine sees them now (`citizen_id`: whose own open suggestions do not count
-    as load); with the index, their vectors come from it rather than the rows, or not at all without
-    `vectors` (pairs scored on the index's encodings need them for no fact the explanation quotes)."""
+    as load); with the index, their vectors come from it rather than the rows."""
     index = engine.index
     encoder_id = None if index is not None else engine.encoder_id
     placements = []
     if opening_ids:
         rows = await repository.opening_rows(conn, opening_ids, engine.today, encoder_id, citizen_id)
-        placements += [placement_from_row(row, taxonomy, opening=True,
-                                          vectors=_index_vectors(index, row, opening=True, wanted=vectors))
+        placements += [placement_from_row(row, taxonomy, opening=True, vectors=_index_vectors(index, row, opening=True))
                        for row in rows]
     if employer_ids:
         rows = await repository.employer_rows(conn, employer_ids, engine.today, encoder_id, citizen_id)
         placements += [placement_from_row(row, taxonomy, opening=False,
-                                          vectors=_index_vectors(index, row, opening=False, wanted=vectors))
-                       for row in rows]
+                                          vectors=_index_vectors(index, row, opening=False)) for row in rows]
     placements.sort(key=lambda placement: placement.key)
     return placements
 
