@@ -189,6 +189,20 @@ async def test_same_data_gives_the_same_ranking_and_suggestion_ids(world: World,
     assert ranking(first) == ranking(second)
 
 
+async def test_equal_scores_are_ordered_by_employer_then_opening_id(world: World) -> None:
+    for number in range(3):
+        employer = await world.employer(name=f"Lager {number}", postcode="2650")
+        for _ in range(2):
+            await world.opening(employer, **warehouse_opening())
+    citizen = await world.citizen(**warehouse_worker())
+
+    ranked = await world.ranked(citizen)
+
+    assert len(ranked["items"]) == 6 and len({item["score"] for item in ranked["items"]}) == 1
+    order = [(item["employer"]["id"], item["opening"]["id"]) for item in ranked["items"]]
+    assert order == sorted(order)
+
+
 async def test_citizen_without_skills_or_text_is_answered_with_a_warning(world: World) -> None:
     employer = await world.employer()
     await world.opening(employer, **warehouse_opening())
