@@ -822,11 +822,13 @@ def docs_section(report: dict[str, Any], phases: Sequence[Phase], floors: Sequen
         f"HNSW indexes on openings and citizens. Loading took {timings['total_s'] / 60:.0f} minutes once "
         f"(import without code inference: openings {import_rate:.0f} rows/s).",
         "",
-        f"Each phase sends {report['requests_per_phase']} requests (`limit=20`) from N concurrent clients. "
-        "*Uncached*: the match cache is flushed first and every request asks for a citizen (opening) not asked "
-        "before in the run; *cached*: the same requests again. Cache hits are Redis' own counters. Every "
-        "uncached request also stores its 20 suggestions. CPU is the service's processes' and all PostgreSQL "
-        "processes' CPU time during the phase, divided by its requests.",
+        f"Each phase sends {report['requests_per_phase']} requests (`limit=20`) from N concurrent clients "
+        "(aiohttp, one keep-alive connection each). *Uncached*: the match cache is flushed first and every "
+        "request asks for a citizen (opening) not asked before in the run; *cached*: the same requests again. "
+        "Cache hits are Redis' own counters. Every uncached request also stores its 20 suggestions. Before the "
+        f"phases, {WARMUP_PER_CLIENT} requests per client at the highest concurrency warm every API process and "
+        "database connection (the floor's connections likewise). CPU is the service's processes' and all "
+        "PostgreSQL processes' CPU time during the phase, divided by its requests.",
         "",
         *results_table(phases),
         "",

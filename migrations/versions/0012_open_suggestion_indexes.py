@@ -10,7 +10,10 @@ all-visible (~2.5 ms in the same case). Likewise, the pairs a consultant has act
 all the suggestions of the ~230 citizens a ranking of candidates considers (2.2 ms through the index of
 all pairs on the benchmark's data). The partial index of proposed and contacted suggestions per employer
 (0003) served only the load count, which now reads the new one; it goes, one index less to keep for
-every suggestion written.
+every suggestion written. Index-only scans need the table's visibility map to be current, and every
+ranking rewrites its 20 suggestions (a dead row version each): suggestions are vacuumed after 2% of the
+table changed instead of PostgreSQL's default 20% (measured: 3,469 heap fetches and 3.9 ms for the most
+suggested openings' count with a table of half dead rows, 0 and 2.4 ms after a vacuum).
 
 Revision ID: 0012
 Revises: 0011
@@ -37,11 +40,14 @@ def upgrade() -> None:
             INCLUDE (employer_id, opening_id, state, id)
             WHERE state <> 'proposed';
         DROP INDEX suggestions_employer_idx;
+        ALTER TABLE suggestions SET (autovacuum_vacuum_scale_factor = 0.02,
+                                     autovacuum_vacuum_insert_scale_factor = 0.02);
     """)
 
 
 def downgrade() -> None:
     op.execute("""
+        ALTER TABLE suggestions RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_insert_scale_factor);
         CREATE INDEX suggestions_employer_idx ON suggestions (employer_id) WHERE state IN ('proposed', 'contacted');
         DROP INDEX suggestions_acted_on_idx; DROP INDEX suggestions_open_by_employer_idx;
         DROP INDEX suggestions_open_by_opening_idx;
