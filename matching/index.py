@@ -391,7 +391,7 @@ class MatchingIndex:
     # -----------------------------------------------------------------------------------------------
     # Placements encoded for scoring
 
-    def placements(self, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID]) -> "IndexedPlacements":
+    def placements(self, opening_ids: Sequence[uuid.UUID], employer_ids: Sequence[uuid.UUID]) -> IndexedPlacements:
         """The openings, then the employers without one, as the index holds them."""
         at_opening = self._positions(self.openings, opening_ids)
         employer_of = self.openings["employer"][at_opening]
@@ -407,7 +407,7 @@ class MatchingIndex:
     def _positions(table: "_Table", entity_ids: Sequence[uuid.UUID]) -> np.ndarray:
         return np.array([table.position[entity_id] for entity_id in entity_ids], dtype=np.int64)
 
-    def encode(self, citizen: CitizenProfile, placements: "IndexedPlacements",
+    def encode(self, citizen: CitizenProfile, placements: IndexedPlacements,
                counts: PlacementCounts) -> EncodedProfiles:
         """The citizen and the placements encoded as `vectorised.encode_profiles` encodes their profiles, with
         the counts read for this request (`repository.placement_counts`)."""
@@ -451,7 +451,7 @@ class MatchingIndex:
         area: np.ndarray = reach[table["postcode"]]
         return area
 
-    def _available(self, today: dt.date) -> "_Available":
+    def _available(self, today: dt.date) -> _Available:
         """What the coarse filters read about every opening and employer on `today`, computed once per day
         and look (a look that applies changes drops it)."""
         found = self._available_on.get(today)
