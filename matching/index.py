@@ -465,24 +465,38 @@ class MatchingIndex:
         return found
 
     def opening_candidates(self, postcodes: Sequence[str], today: dt.date, schemes: Sequence[str], *,
-                           vector: np.ndarray | None, occupation_uris: Collection[str],
+                           vector: np.ndarray | None, near: tuple[float, float],
+                           points: Mapping[str, tuple[float, float]], occupation_uris: Collection[str],
                            isco_groups: Collection[str], skill_uris: Collection[str],
                            occupation_isco: Mapping[str, str], every_up_to: int, exact_up_to: int | None,
                            dense_k: int, taxonomy_k: int) -> Candidates:
         """As `repository.opening_candidates`: the coarse filter (open, unexpired, employer not paused,
         shared scheme, in the postcodes), then every eligible opening (up to `every_up_to` of them) or the
         `dense_k` nearest by cosine distance (up to `exact_up_to`, None: any number; beyond, none: the caller
-        asks HNSW) and
-        the `taxonomy_k` best taxonomy matches (`occupation_isco`: the snapshot's occupation → ISCO group)."""
+        asks HNSW; without a `vector`, the `dense_k` nearest to `near` by distance, `points`: postcode → its
+        centre) and the `taxonomy_k` best taxonomy matches (`occupation_isco`: the snapshot's occupation →
+        ISCO group)."""
         table = self.openings
         eligible = np.flatnonzero(self._available(today).openings & ((table["schemes"] & _scheme_mask(schemes)) != 0)
                                   & self._in_area(table, postcodes))
         if len(eligible) <= every_up_to:
             return self._found(table, eligible, len(eligible))
         chosen = [self._taxonomy(eligible, occupation_uris, isco_groups, skill_uris, occupation_isco, taxonomy_k)]
-        if vector is not None and len(vector) == self.dims and (exact_up_to is None or len(eligible) <= exact_up_to):
+        if vector is None:
+            centres = self._centres(points)[table["postcode"][eligible]]
+            chosen.append(self._nearest_to(table, eligible, great_circle_km(
+                centres[:, 0], centres[:, 1], np.full(len(eligible), near[0]), np.full(len(eligible), near[1])),
+                dense_k))
+        elif len(vector) == self.dims and (exact_up_to is None or len(eligible) <= exact_up_to):
             chosen.append(self._nearest(table, eligible, vector, dense_k))
         return self._found(table, np.unique(np.concatenate(chosen)), len(eligible))
+
+    @staticmethod
+    def _nearest_to(table: _Table, rows: np.ndarray, km: np.ndarray, k: int) -> np.ndarray:
+        """The k of the rows nearest by distance (`km`, per row), ties by id: what stands in for the nearest
+        by text while the query's text is not encoded."""
+        nearest: np.ndarray = rows[np.lexsort((table["key"][rows], km))[:k]]
+        return nearest
 
     @staticmethod
     def _found(table: _Table, positions: np.ndarray, eligible: int) -> Candidates:
@@ -575,19 +589,18 @@ class MatchingIndex:
             return []
         centres = self._centres(points)[employers["postcode"][rows]]
         km = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(rows), near[0]), np.full(len(rows), near[1]))
-        order = np.lexsort((employers["key"][rows], km))
-        return [employers.ids[at] for at in rows[order[:limit]].tolist()]
+        return [employers.ids[at] for at in self._nearest_to(employers, rows, km, limit).tolist()]
 
 
     def citizen_candidates(self, jobcentre_code: int, near: tuple[float, float], schemes: Sequence[str], *,
                            points: Mapping[str, tuple[float, float]], vector: np.ndarray | None,
                            occupation_uris: Collection[str], every_up_to: int, dense_k: int,
                            taxonomy_k: int) -> Candidates:
-        """As retrieval from SQL (`repository.citizen_ids_within_reach`, then `nearest_among` and
-        `citizen_ids_by_occupation`): the active citizens of the jobcentre who share a scheme and live within
-        their own max commute of `near` (`points`: postcode → its centre); every one of them (up to
-        `every_up_to`), else the `dense_k` nearest by text and the first `taxonomy_k` by id who worked in,
-        wish for or were inferred to one of the occupations."""
+        """As retrieval from SQL (`repository.citizen_ids_within_reach`, then `nearest_among` or
+        `nearest_by_distance`, and `citizen_ids_by_occupation`): the active citizens of the jobcentre who share
+        a scheme and live within their own max commute of `near` (`points`: postcode → its centre); every one
+        of them (up to `every_up_to`), else the `dense_k` nearest by text (without a `vector`, by distance)
+        and the first `taxonomy_k` by id who worked in, wish for or were inferred to one of the occupations."""
         table = self.citizens
         if not len(table):
             return Candidates(ids=[], eligible=0)
@@ -603,7 +616,9 @@ class MatchingIndex:
         wanted = [codes[uri] for uri in occupation_uris if uri in codes]
         by_occupation = within[np.isin(table["occupations"][within], wanted).any(axis=1)] if wanted else within[:0]
         chosen = [by_occupation[np.argsort(table["key"][by_occupation], kind="stable")[:taxonomy_k]]]
-        if vector is not None and len(vector) == self.dims:
+        if vector is None:
+            chosen.append(self._nearest_to(table, within, km[table["postcode"][within]], dense_k))
+        elif len(vector) == self.dims:
             chosen.append(self._nearest(table, within, vector, dense_k))
         return self._found(table, np.unique(np.concatenate(chosen)), len(within))
 

@@ -89,6 +89,17 @@ async def nearest_among(conn: asyncpg.Connection, kind: str, encoder_id: str, qu
     return [row["entity_id"] for row in rows]
 
 
+async def nearest_by_distance(conn: asyncpg.Connection, citizen_ids: Sequence[uuid.UUID], latitude: float,
+                              longitude: float, limit: int) -> list[uuid.UUID]:
+    """The `limit` citizens among `citizen_ids` who live nearest the point (their postcode's centre), ties
+    by id: what stands in for the nearest by text while an opening's text is not encoded."""
+    rows = await conn.fetch(
+        """SELECT c.id FROM citizens c JOIN postcodes p ON p.postcode = c.postcode WHERE c.id = ANY($1::uuid[])
+           ORDER BY great_circle_km(p.latitude, p.longitude, $2, $3), c.id LIMIT $4""",
+        list(citizen_ids), latitude, longitude, limit)
+    return [row["id"] for row in rows]
+
+
 async def citizen_ids_by_occupation(conn: asyncpg.Connection, candidate_ids: Sequence[uuid.UUID],
                                     occupation_uris: Sequence[str], limit: int) -> list[uuid.UUID]:
     """Citizens among `candidate_ids` who worked in, wish for, or were inferred to one of the occupations."""
@@ -169,16 +180,18 @@ def _taxonomy_step(occupations: str, groups: str, skills: str) -> tuple[str, str
 
 async def opening_candidates(conn: asyncpg.Connection, postcodes: Sequence[str], today: dt.date,
                              schemes: Sequence[str], *, encoder_id: str, vector: np.ndarray | None,
-                             occupation_uris: Sequence[str], isco_groups: Sequence[str], skill_uris: Sequence[str],
-                             every_up_to: int, exact_up_to: int, dense_k: int, taxonomy_k: int) -> Candidates:
+                             near: tuple[float, float], occupation_uris: Sequence[str], isco_groups: Sequence[str],
+                             skill_uris: Sequence[str], every_up_to: int, exact_up_to: int, dense_k: int,
+                             taxonomy_k: int) -> Candidates:
     """One statement: the coarse filter (open, unexpired, employer not paused, shared scheme, in the
     postcodes), then every eligible opening (up to `every_up_to` of them) or the `dense_k` nearest by exact
-    cosine distance (up to `exact_up_to`) and the `taxonomy_k` best taxonomy matches."""
+    cosine distance (up to `exact_up_to`; without a `vector`, the `dense_k` nearest to `near` by distance)
+    and the `taxonomy_k` best taxonomy matches."""
     match, order = _taxonomy_step("$6", "$7", "$8")
     row = await conn.fetchrow(
         f"""WITH eligible AS MATERIALIZED (
                 SELECT o.id, coalesce(o.occupation_uri, o.inferred_occupations->0->>'uri') AS occupation_uri,
-                       o.essential_skill_uris
+                       o.essential_skill_uris, o.postcode
                 FROM openings o WHERE {_OPENING_FILTER}),
             size AS (SELECT count(*) AS n FROM eligible),
             every AS (SELECT el.id FROM eligible el WHERE (SELECT n FROM size) <= $9),
@@ -188,15 +201,19 @@ async def opening_candidates(conn: asyncpg.Connection, postcodes: Sequence[str],
                 WHERE $5::vector IS NOT NULL AND (SELECT n FROM size) > $9 AND (SELECT n FROM size) <= $10
                   AND vector_dims(v.embedding) = vector_dims($5::vector)
                 ORDER BY v.embedding <=> $5::vector, el.id LIMIT $11),
+            nearby AS (
+                SELECT el.id FROM eligible el JOIN postcodes p ON p.postcode = el.postcode
+                WHERE $5::vector IS NULL AND (SELECT n FROM size) > $9
+                ORDER BY great_circle_km(p.latitude, p.longitude, $13, $14), el.id LIMIT $11),
             taxonomy AS (
                 SELECT el.id FROM eligible el LEFT JOIN occupations occ ON occ.uri = el.occupation_uri
                 WHERE (SELECT n FROM size) > $9 AND {match}
                 ORDER BY {order} LIMIT $12)
             SELECT (SELECT n FROM size) AS eligible,
-                   array(SELECT id FROM every UNION SELECT id FROM dense UNION SELECT id FROM taxonomy
-                         ORDER BY 1) AS ids""",
+                   array(SELECT id FROM every UNION SELECT id FROM dense UNION SELECT id FROM nearby
+                         UNION SELECT id FROM taxonomy ORDER BY 1) AS ids""",
         list(postcodes), today, list(schemes), encoder_id, vector, list(occupation_uris), list(isco_groups),
-        list(skill_uris), every_up_to, exact_up_to, dense_k, taxonomy_k)
+        list(skill_uris), every_up_to, exact_up_to, dense_k, taxonomy_k, near[0], near[1])
     assert row is not None
     return Candidates(ids=list(row["ids"]), eligible=row["eligible"])
 

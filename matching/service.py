@@ -348,6 +348,14 @@ def _request_warnings(citizen: CitizenProfile, lang: explain.Language) -> list[C
     return found
 
 
+def _opening_warnings(placement: Placement, lang: explain.Language) -> list[Caveat]:
+    if placement.opening_vector is not None:
+        return []
+    return [Caveat(code="opening_not_encoded", text=(
+        "Opslagets tekst er ikke behandlet endnu; tekstlighed indgår ikke." if lang == "da" else
+        "The opening's text is not encoded yet; text similarity is left out."))]
+
+
 async def _suggest(conn: asyncpg.Connection, engine: Engine, citizen: CitizenProfile, query: MatchQuery,
                    taxonomy: TaxonomySnapshot, generations: dict[str, int]) -> RankedList:
     allowed = citizen.schemes & SCHEMES_BY_TARGET_GROUP[citizen.target_group]
@@ -532,14 +540,16 @@ async def _retrieve_openings(conn: asyncpg.Connection, engine: Engine, citizen: 
     occupation_uris = sorted(occupations)
     isco_groups = sorted({group[:3] for group in occupations.values()})
     skill_uris = sorted(citizen.skill_uris)
+    near = (citizen.latitude, citizen.longitude)
     if engine.index is not None:
         found = engine.index.opening_candidates(
-            postcodes, engine.today, schemes, vector=vector, occupation_uris=occupation_uris,
-            isco_groups=isco_groups, skill_uris=skill_uris, occupation_isco=taxonomy.occupation_isco,
-            every_up_to=EXACT_LIMIT, exact_up_to=None, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
+            postcodes, engine.today, schemes, vector=vector, near=near, points=await _postcode_points(conn),
+            occupation_uris=occupation_uris, isco_groups=isco_groups, skill_uris=skill_uris,
+            occupation_isco=taxonomy.occupation_isco, every_up_to=EXACT_LIMIT, exact_up_to=None, dense_k=DENSE_K,
+            taxonomy_k=TAXONOMY_K)
     else:
         found = await repository.opening_candidates(
-            conn, postcodes, engine.today, schemes, encoder_id=engine.encoder_id, vector=vector,
+            conn, postcodes, engine.today, schemes, encoder_id=engine.encoder_id, vector=vector, near=near,
             occupation_uris=occupation_uris, isco_groups=isco_groups, skill_uris=skill_uris,
             every_up_to=EXACT_LIMIT, exact_up_to=EXACT_SEARCH_LIMIT, dense_k=DENSE_K, taxonomy_k=TAXONOMY_K)
     if found.eligible <= EXACT_LIMIT:
@@ -623,8 +633,9 @@ async def candidates_for_opening(conn: asyncpg.Connection, principal: Principal,
                                                                    related, query=query, taxonomy=taxonomy)
     await audit.record(conn, principal, "candidates", [item.citizen.id for item in items if item.citizen],
                        jobcentre_code=jobcentre_code, detail={"opening_id": str(opening_id)})
-    result = RankedList(items=items, scorer_version=engine.scorer.version, considered=considered,
-                        retrieval=retrieval, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    result = RankedList(items=items, warnings=_opening_warnings(placement, query.lang),
+                        scorer_version=engine.scorer.version, considered=considered, retrieval=retrieval,
+                        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
     await engine.cache.set(key, result.model_dump_json())
     return result
 
@@ -661,13 +672,16 @@ async def _candidates_from_rows(conn: asyncpg.Connection, engine: Engine, placem
     if len(citizen_ids) > EXACT_LIMIT:
         retrieval = "approximate"
         found: set[uuid.UUID] = set()
-        if placement.opening_vector is not None and engine.dims == len(placement.opening_vector):
-            if len(citizen_ids) <= EXACT_SEARCH_LIMIT:
-                found |= set(await repository.nearest_among(conn, "citizen", engine.encoder_id,
-                                                            placement.opening_vector, citizen_ids, DENSE_K))
-            else:
-                found |= set(await repository.citizen_ids_dense(conn, engine.dims, engine.encoder_id,
-                                                                placement.opening_vector, citizen_ids, DENSE_K))
+        vector = placement.opening_vector
+        if vector is None or engine.dims != len(vector):  # not encoded yet: the nearest citizens stand in
+            found |= set(await repository.nearest_by_distance(conn, citizen_ids, placement.latitude,
+                                                              placement.longitude, DENSE_K))
+        elif len(citizen_ids) <= EXACT_SEARCH_LIMIT:
+            found |= set(await repository.nearest_among(conn, "citizen", engine.encoder_id, vector, citizen_ids,
+                                                        DENSE_K))
+        else:
+            found |= set(await repository.citizen_ids_dense(conn, engine.dims, engine.encoder_id, vector, citizen_ids,
+                                                            DENSE_K))
         found |= set(await repository.citizen_ids_by_occupation(conn, citizen_ids, related, TAXONOMY_K))
         citizen_ids = sorted(found, key=str)
     rows = await repository.citizen_rows(conn, citizen_ids, engine.encoder_id, jobcentre_code)

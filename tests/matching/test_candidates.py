@@ -2,7 +2,10 @@
 
 from typing import Any
 
+import pytest
+
 from core.vocab import Role
+from matching import service
 from tests.conftest import Actor
 from tests.factories import error_fields
 from tests.matching.conftest import World, warehouse_opening, warehouse_worker
@@ -66,3 +69,22 @@ async def test_candidates_bad_input(world: World) -> None:
                                           headers=world.consultant.headers, params=params)
         assert response.status_code == 422, params
         assert error_fields(response) == [field]
+
+
+async def test_an_opening_not_encoded_yet_gets_the_nearest_citizens_and_a_warning(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    employer = await world.employer(postcode="2650")
+    opening = await world.opening(employer, **warehouse_opening())
+    # Citizens without occupations, from Hvidovre outwards: nothing but distance can choose among them.
+    citizens = [await world.citizen(**warehouse_worker(postcode=code, experience=[], wishes={}))
+                for code in ("2650", "2500", "2000", "2100", "2900")]
+    monkeypatch.setattr(service, "EXACT_LIMIT", 3)  # five eligible: retrieval goes beyond scoring them all
+    monkeypatch.setattr(service, "DENSE_K", 2)
+
+    response = await world.client.get(f"/v1/openings/{opening['id']}/candidates", headers=world.consultant.headers)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["retrieval"] == "approximate"
+    assert {item["citizen"]["id"] for item in body["items"]} == {citizens[0]["id"], citizens[1]["id"]}
+    assert [warning["code"] for warning in body["warnings"]] == ["opening_not_encoded"]

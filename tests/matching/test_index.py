@@ -84,26 +84,31 @@ async def test_index_selects_what_the_sql_statement_selects(pool: asyncpg.Pool, 
                JOIN postcodes p ON p.postcode = c.postcode ORDER BY c.id""")
         points = {row["postcode"]: (row["latitude"], row["longitude"])
                   for row in await repository.postcode_points(conn)}
-        compared = {"every": 0, "dense": 0, "taxonomy": 0, "employers": 0}
+        compared = {"every": 0, "dense": 0, "taxonomy": 0, "nearby": 0, "employers": 0}
         for citizen in citizens:
             postcodes = await _postcodes_within(conn, citizen["latitude"], citizen["longitude"],
                                                 2 * citizen["max_commute_km"])
             schemes = sorted(citizen["schemes"])
-            chosen = rng.sample(occupations, 3)
-            vector = np.asarray(np.random.default_rng(rng.randrange(1000)).normal(size=DIMS), np.float32)
-            wanted, groups, held = chosen[:2], [taxonomy.occupation_isco[chosen[2]][:3]], rng.sample(skills, 4)
-            for every, exact, k in ((600, 25000, 200), (0, 25000, 6), (0, 0, 6)):
-                by_sql = await repository.opening_candidates(
-                    conn, postcodes, today, schemes, encoder_id=ENCODER, vector=vector, occupation_uris=wanted,
-                    isco_groups=groups, skill_uris=held, every_up_to=every, exact_up_to=exact, dense_k=k,
-                    taxonomy_k=k)
-                by_index = index.opening_candidates(
-                    postcodes, today, schemes, vector=vector, occupation_uris=wanted, isco_groups=groups,
-                    skill_uris=held, occupation_isco=taxonomy.occupation_isco, every_up_to=every, exact_up_to=exact,
-                    dense_k=k, taxonomy_k=k)
-                assert by_index == by_sql, (every, exact, k)
-                compared["every" if every else "dense" if exact else "taxonomy"] += bool(by_sql.ids)
             near = (citizen["latitude"], citizen["longitude"])
+            chosen = rng.sample(occupations, 3)
+            random_vector = np.asarray(np.random.default_rng(rng.randrange(1000)).normal(size=DIMS), np.float32)
+            wanted, groups, held = chosen[:2], [taxonomy.occupation_isco[chosen[2]][:3]], rng.sample(skills, 4)
+            # (every_up_to, exact_up_to, k, with a text vector): everything, the nearest by text and the
+            # taxonomy, the taxonomy alone (HNSW left to the caller), the nearest by distance for no vector.
+            for every, exact, k, encoded in ((600, 25000, 200, True), (0, 25000, 6, True), (0, 0, 6, True),
+                                             (0, 25000, 6, False)):
+                vector = random_vector if encoded else None
+                by_sql = await repository.opening_candidates(
+                    conn, postcodes, today, schemes, encoder_id=ENCODER, vector=vector, near=near,
+                    occupation_uris=wanted, isco_groups=groups, skill_uris=held, every_up_to=every,
+                    exact_up_to=exact, dense_k=k, taxonomy_k=k)
+                by_index = index.opening_candidates(
+                    postcodes, today, schemes, vector=vector, near=near, points=points, occupation_uris=wanted,
+                    isco_groups=groups, skill_uris=held, occupation_isco=taxonomy.occupation_isco, every_up_to=every,
+                    exact_up_to=exact, dense_k=k, taxonomy_k=k)
+                assert by_index == by_sql, (every, exact, k, encoded)
+                path = "every" if every else "nearby" if not encoded else "dense" if exact else "taxonomy"
+                compared[path] += bool(by_sql.ids)
             employers_sql = await repository.employer_ids_without_openings(conn, postcodes, today, schemes,
                                                                            near=near, limit=5)
             assert index.employers_without_openings(postcodes, today, schemes, near=near, points=points,
@@ -138,7 +143,7 @@ async def test_index_selects_the_citizens_the_sql_statements_select(pool: asyncp
             """SELECT coalesce(item->>'occupation_uri', item->>'uri') AS uri
                FROM citizens, jsonb_array_elements(experience || inferred_occupations) AS item""") if row["uri"]})
         openings = await conn.fetch("SELECT id, schemes, postcode FROM openings ORDER BY id")
-        compared = {"within": 0, "nearest": 0, "occupation": 0}
+        compared = {"within": 0, "nearest": 0, "nearby": 0, "occupation": 0}
         for opening in openings:
             near = points[opening["postcode"]]
             schemes = sorted(opening["schemes"])
@@ -153,8 +158,14 @@ async def test_index_selects_the_citizens_the_sql_statements_select(pool: asyncp
             found = index.citizen_candidates(101, near, schemes, points=points, vector=vector,
                                              occupation_uris=related, every_up_to=0, dense_k=3, taxonomy_k=4)
             assert found.ids == sorted(set(nearest) | set(by_occupation), key=str)
+            # An opening whose text is not encoded: the nearest citizens by distance stand in.
+            nearby = await repository.nearest_by_distance(conn, within, near[0], near[1], 3)
+            found = index.citizen_candidates(101, near, schemes, points=points, vector=None,
+                                             occupation_uris=related, every_up_to=0, dense_k=3, taxonomy_k=4)
+            assert found.ids == sorted(set(nearby) | set(by_occupation), key=str)
             compared["within"] += bool(within)
             compared["nearest"] += bool(nearest)
+            compared["nearby"] += bool(nearby)
             compared["occupation"] += bool(by_occupation)
     assert min(compared.values()) >= 10, compared
 
@@ -260,8 +271,9 @@ async def _compare_candidates(conn: asyncpg.Connection, consultant: Principal, e
 async def _candidates(conn: asyncpg.Connection, index: MatchingIndex, today: dt.date) -> list[str]:
     await index.refresh(conn)
     found = index.opening_candidates(["2650"], today, ["internship", "ordinary"], vector=np.ones(DIMS, np.float32),
-                                     occupation_uris=[WAREHOUSE_WORKER], isco_groups=[], skill_uris=[FORKLIFT],
-                                     occupation_isco={}, every_up_to=0, exact_up_to=100, dense_k=1, taxonomy_k=10)
+                                     near=(55.64, 12.47), points={}, occupation_uris=[WAREHOUSE_WORKER],
+                                     isco_groups=[], skill_uris=[FORKLIFT], occupation_isco={}, every_up_to=0,
+                                     exact_up_to=100, dense_k=1, taxonomy_k=10)
     return [str(item) for item in found.ids]
 
 

@@ -21,7 +21,7 @@ async def _taxonomy_ids(pool: asyncpg.Pool, today: dt.date, *, occupations: list
                         taxonomy_k: int = 10) -> tuple[list[str], int]:
     async with pool.acquire() as conn:
         found = await repository.opening_candidates(
-            conn, ["2650"], today, ["internship", "ordinary"], encoder_id="none", vector=None,
+            conn, ["2650"], today, ["internship", "ordinary"], encoder_id="none", vector=None, near=(55.64, 12.47),
             occupation_uris=occupations, isco_groups=[], skill_uris=skills, every_up_to=0, exact_up_to=0,
             dense_k=0, taxonomy_k=taxonomy_k)
     return [str(item) for item in found.ids], found.eligible

@@ -3,9 +3,11 @@
 from typing import Any
 
 import httpx
+import pytest
 
 from core.config import Settings
 from core.vocab import Role
+from matching import service
 from tests.conftest import Actor
 from tests.factories import error_fields
 from tests.matching.conftest import BAKER, World, clear_cache, warehouse_opening, warehouse_worker
@@ -201,6 +203,22 @@ async def test_equal_scores_are_ordered_by_employer_then_opening_id(world: World
     assert len(ranked["items"]) == 6 and len({item["score"] for item in ranked["items"]}) == 1
     order = [(item["employer"]["id"], item["opening"]["id"]) for item in ranked["items"]]
     assert order == sorted(order)
+
+
+async def test_a_citizen_not_encoded_yet_gets_the_nearest_openings(world: World,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    openings = []
+    for code in ("2650", "2500", "2000", "2100", "2900"):  # from Hvidovre outwards
+        employer = await world.employer(postcode=code, name=f"Lager {code}")
+        openings.append(await world.opening(employer, **warehouse_opening(occupation_uri=None, skills=[])))
+    citizen = await world.citizen(**warehouse_worker(skills=[], experience=[], wishes={}))
+    monkeypatch.setattr(service, "EXACT_LIMIT", 3)  # five eligible: retrieval goes beyond scoring them all
+    monkeypatch.setattr(service, "DENSE_K", 2)
+
+    ranked = await world.ranked(citizen)
+
+    assert ranked["retrieval"] == "approximate"
+    assert {item["opening"]["id"] for item in ranked["items"]} == {openings[0]["id"], openings[1]["id"]}
 
 
 async def test_citizen_without_skills_or_text_is_answered_with_a_warning(world: World) -> None:
