@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from api.deps import COPENHAGEN
 from citizens import repository as citizens
 from core.config import Settings
 from core.db import open_pool, transaction
@@ -45,7 +46,9 @@ async def ensure_demo(settings: Settings) -> None:
 async def _load_demo_data(pool: asyncpg.Pool, settings: Settings) -> None:
     out_dir = settings.data_dir / "demo-data"
     logger.info("generating demo data into %s", out_dir)
-    generate(out_dir, jobcentres=DEMO_JOBCENTRES, citizens=DEMO_CITIZENS, employers=DEMO_EMPLOYERS, seed=DEMO_SEED)
+    # Dated from today, as the engine matches (openings open and unexpired, a year of history behind).
+    generate(out_dir, jobcentres=DEMO_JOBCENTRES, citizens=DEMO_CITIZENS, employers=DEMO_EMPLOYERS, seed=DEMO_SEED,
+             reference_date=dt.datetime.now(COPENHAGEN).date())
     for kind in (ImportKind.EMPLOYERS, ImportKind.OPENINGS, ImportKind.CITIZENS, ImportKind.DECISIONS,
                  ImportKind.PLACEMENTS):
         report = await import_file(pool, kind, out_dir / f"{kind.value}.jsonl", OPERATOR)
