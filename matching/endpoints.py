@@ -16,14 +16,14 @@ from matching.schemas import MAX_LIMIT, FeedbackCreate, RankedList, Suggestion
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many ranked items to return.")]
+Lang = Annotated[Literal["da", "en"], Query(description="Language of explanations, reasons and warnings.")]
+
 
 def _json(ranked: RankedList) -> Response:
     """The ranking serialised once: returned as a model, FastAPI would first validate it again against the
     response model (which stays the documented shape)."""
     return Response(ranked.model_dump_json(by_alias=True), media_type="application/json")
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many ranked items to return.")]
-Lang = Annotated[Literal["da", "en"], Query(description="Language of explanations, reasons and warnings.")]
 
 
 @router.get("/citizens/{citizen_id}/suggestions", response_model=RankedList,

@@ -44,12 +44,12 @@ _NO_DATE = dt.date.max.toordinal()
 _ORDINARY = 1 << SCHEME_CODE[Scheme.ORDINARY]
 
 _OPENINGS = f"""
-    SELECT {repository.OPENING_FACTS}, o.slots AS free_slots, {repository.UNCOUNTED},
+    SELECT {repository.UNCOUNTED_OPENING_FACTS},
            o.status = 'open' AS open, o.essential_skill_uris, v.embedding
     FROM {repository.OPENINGS_WITH_EMPLOYERS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'opening' AND v.entity_id = o.id AND v.encoder_id = $1"""
 _EMPLOYERS = f"""
-    SELECT {repository.EMPLOYER_FACTS}, e.capacity AS free_slots, {repository.UNCOUNTED}, e.status = 'paused' AS paused,
+    SELECT {repository.UNCOUNTED_EMPLOYER_FACTS}, e.status = 'paused' AS paused,
            v.embedding
     FROM {repository.EMPLOYERS_WITH_GROUPS}
     LEFT JOIN text_vectors v ON v.entity_kind = 'employer' AND v.entity_id = e.id AND v.encoder_id = $1"""
@@ -306,7 +306,7 @@ class MatchingIndex:
         request."""
         placements = [placement_from_row(row, taxonomy, opening=opening, vectors=(None, None)) for row in rows]
         columns = vectorised.encode_placements(placements, self._vocabulary)
-        # The rows count nothing (`repository.UNCOUNTED`): free slots are the slots, or the capacity.
+        # The rows count nothing (`repository.UNCOUNTED_*_FACTS`): free slots are the slots, or the capacity.
         table.assign(positions, {**{name: value for name, value in columns.items() if name not in _PER_REQUEST},
                                  "slots": columns["free_slots"]})
 
@@ -483,10 +483,8 @@ class MatchingIndex:
             return self._found(table, eligible, len(eligible))
         chosen = [self._taxonomy(eligible, occupation_uris, isco_groups, skill_uris, occupation_isco, taxonomy_k)]
         if vector is None:
-            centres = self._centres(points)[table["postcode"][eligible]]
-            chosen.append(self._nearest_to(table, eligible, great_circle_km(
-                centres[:, 0], centres[:, 1], np.full(len(eligible), near[0]), np.full(len(eligible), near[1])),
-                dense_k))
+            chosen.append(self._nearest_to(table, eligible, self._km_to(near, points)[table["postcode"][eligible]],
+                                           dense_k))
         elif len(vector) == self.dims and (exact_up_to is None or len(eligible) <= exact_up_to):
             chosen.append(self._nearest(table, eligible, vector, dense_k))
         return self._found(table, np.unique(np.concatenate(chosen)), len(eligible))
@@ -566,6 +564,13 @@ class MatchingIndex:
             self._groups = np.array([occupation_isco.get(uri, "")[:3] for uri in codes], dtype="U3")
         return self._groups
 
+    def _km_to(self, near: tuple[float, float], points: Mapping[str, tuple[float, float]]) -> np.ndarray:
+        """The distance from each postcode code's centre (`points`: postcode → its centre) to `near`."""
+        centres = self._centres(points)
+        km: np.ndarray = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(centres), near[0]),
+                                         np.full(len(centres), near[1]))
+        return km
+
     def _centres(self, points: Mapping[str, tuple[float, float]]) -> np.ndarray:
         """Latitude and longitude of each postcode code."""
         codes = self._codes["postcode"]
@@ -587,8 +592,7 @@ class MatchingIndex:
                               & ((employers["schemes"] & wanted) != 0) & ~available.with_opening)
         if not len(rows):
             return []
-        centres = self._centres(points)[employers["postcode"][rows]]
-        km = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(rows), near[0]), np.full(len(rows), near[1]))
+        km = self._km_to(near, points)[employers["postcode"][rows]]
         return [employers.ids[at] for at in self._nearest_to(employers, rows, km, limit).tolist()]
 
 
@@ -604,9 +608,7 @@ class MatchingIndex:
         table = self.citizens
         if not len(table):
             return Candidates(ids=[], eligible=0)
-        centres = self._centres(points)
-        km = great_circle_km(centres[:, 0], centres[:, 1], np.full(len(centres), near[0]),
-                             np.full(len(centres), near[1]))
+        km = self._km_to(near, points)
         within = np.flatnonzero((table["jobcentre"] == jobcentre_code) & table["active"]
                                 & ((table["schemes"] & _scheme_mask(schemes)) != 0)
                                 & (km[table["postcode"]] <= table["max_commute_km"]))

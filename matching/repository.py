@@ -347,20 +347,23 @@ async def employer_rows(conn: asyncpg.Connection, employer_ids: Sequence[uuid.UU
     return rows
 
 
-# Counts left out: the placement's free slots are its slots (an opening's) or capacity (an employer's).
-UNCOUNTED = "0 AS others_open_suggestions, 0 AS past_placements, 0 AS past_successes"
+# The facts of `opening_rows` / `employer_rows` with the counts left out: a placement's free slots are its
+# slots (an opening's) or capacity (an employer's), and nothing else is counted.
+_UNCOUNTED = "0 AS others_open_suggestions, 0 AS past_placements, 0 AS past_successes"
+UNCOUNTED_OPENING_FACTS = f"{OPENING_FACTS}, o.slots AS free_slots, {_UNCOUNTED}"
+UNCOUNTED_EMPLOYER_FACTS = f"{EMPLOYER_FACTS}, e.capacity AS free_slots, {_UNCOUNTED}"
 
 
 async def uncounted_rows(conn: asyncpg.Connection, opening_ids: Sequence[uuid.UUID],
                          employer_ids: Sequence[uuid.UUID]) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
     """The openings' and the employers' rows as `opening_rows` and `employer_rows` read them, without vectors
-    or counts (`UNCOUNTED`), for a caller that read the counts itself (`placement_counts`)."""
+    or counts, for a caller that read the counts itself (`placement_counts`)."""
     openings: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT {OPENING_FACTS}, o.slots AS free_slots, {UNCOUNTED}
-            FROM {OPENINGS_WITH_EMPLOYERS} WHERE o.id = ANY($1::uuid[])""", list(opening_ids)) if opening_ids else []
+        f"SELECT {UNCOUNTED_OPENING_FACTS} FROM {OPENINGS_WITH_EMPLOYERS} WHERE o.id = ANY($1::uuid[])",
+        list(opening_ids)) if opening_ids else []
     employers: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT {EMPLOYER_FACTS}, e.capacity AS free_slots, {UNCOUNTED}
-            FROM {EMPLOYERS_WITH_GROUPS} WHERE e.id = ANY($1::uuid[])""", list(employer_ids)) if employer_ids else []
+        f"SELECT {UNCOUNTED_EMPLOYER_FACTS} FROM {EMPLOYERS_WITH_GROUPS} WHERE e.id = ANY($1::uuid[])",
+        list(employer_ids)) if employer_ids else []
     return openings, employers
 
 

@@ -82,7 +82,7 @@ def placement_from_row(row: asyncpg.Record, taxonomy: TaxonomySnapshot, *, openi
     """A placement (an opening, or an employer without one) from its row; with `vectors`, the opening's
     and employer's vectors are those given (the row then has none); with `counts`, its free slots, other
     citizens' open suggestions and the employer's track record are those counted (the row then counts
-    nothing: `repository.UNCOUNTED`)."""
+    nothing: `repository.UNCOUNTED_OPENING_FACTS`)."""
     free_slots, others_open = row["free_slots"], row["others_open_suggestions"]
     past_placements, past_successes = row["past_placements"], row["past_successes"]
     if counts is not None:

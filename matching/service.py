@@ -518,12 +518,11 @@ async def _rank_from_index(conn: asyncpg.Connection, engine: Engine, index: Matc
         openings, employers = await repository.uncounted_rows(
             conn, [item.opening_id for item in batch if item.opening_id is not None],
             [item.employer_id for item in batch if item.opening_id is None])
-        placements = [placement_from_row(row, taxonomy, opening=True, vectors=(None, None), counts=counts)
-                      for row in openings]
-        placements += [placement_from_row(row, taxonomy, opening=False, vectors=(None, None), counts=counts)
-                       for row in employers]
-        return {(citizen.id, placement.employer_id, placement.opening_id): (citizen, placement)
-                for placement in placements}
+        now = [placement_from_row(row, taxonomy, opening=True, vectors=(None, None), counts=counts)
+               for row in openings]
+        now += [placement_from_row(row, taxonomy, opening=False, vectors=(None, None), counts=counts)
+                for row in employers]
+        return {(citizen.id, placement.employer_id, placement.opening_id): (citizen, placement) for placement in now}
 
     return await _top_on_current_rows(conn, engine, pending, limit=query.limit, max_km=max_km, wanted=query.scheme,
                                       current=current)
